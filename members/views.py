@@ -1,0 +1,9 @@
+from django.shortcuts import render
+
+from . import selectors
+
+
+def home(request):
+    member = selectors.member_for_user(user=request.user)
+    memberships = list(selectors.group_memberships_of(member=member)) if member else []
+    return render(request, "members/home.html", {"member": member, "memberships": memberships})

@@ -1,0 +1,46 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .emails import outgoing_email_resend
+from .models import AuditEvent, EmailStatus, OutgoingEmail
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "to", "subject", "status", "attempts", "sent_at")
+    list_filter = ("status", "template")
+    search_fields = ("to", "subject", "=idempotency_key")
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
+    actions = ["resend"]
+
+    @admin.action(description=_("Renvoyer les e-mails en échec sélectionnés"), permissions=["view"])
+    def resend(self, request, queryset):
+        count = 0
+        for email in queryset.filter(status__in=[EmailStatus.FAILED, EmailStatus.CANCELLED]):
+            outgoing_email_resend(email=email, by=request.user)
+            count += 1
+        messages.success(request, _("%(n)d e-mail(s) remis en file.") % {"n": count})
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor_repr", "action", "content_type", "object_repr", "note")
+    list_filter = ("action", "content_type")
+    search_fields = ("actor_repr", "object_repr", "=object_id", "note")
+    date_hierarchy = "at"
+    show_full_result_count = False
+    list_select_related = ("content_type",)
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]

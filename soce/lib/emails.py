@@ -1,0 +1,188 @@
+"""Boîte d'envoi : mettre un e-mail en file (idempotent), l'envoyer une seule fois."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from functools import partial
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, models, transaction
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import EmailStatus, OutgoingEmail
+
+logger = logging.getLogger(__name__)
+STALE_AFTER = timedelta(minutes=15)
+
+
+def render_email(template: str, context: dict) -> tuple[str, str, str]:
+    """Renders `emails/<template>_subject.txt`, `_body.txt` and the optional `_body.html` in French."""
+    ctx = {"site_url": settings.SITE_URL, **context}
+    with translation.override("fr"):
+        subject = " ".join(render_to_string(f"emails/{template}_subject.txt", ctx).split())
+        text = render_to_string(f"emails/{template}_body.txt", ctx).strip() + "\n"
+        try:
+            html = render_to_string(f"emails/{template}_body.html", ctx)
+        except TemplateDoesNotExist:
+            html = ""
+    return subject, text, html
+
+
+def email_queue(
+    *,
+    template: str,
+    to: str,
+    context: dict,
+    key: str,
+    related: models.Model | None = None,
+    headers: dict[str, str] | None = None,
+) -> OutgoingEmail:
+    """Renders and stores one e-mail under `key`, then sends it after commit.
+
+    Queuing an existing key returns the existing row and sends nothing more.
+    """
+    existing = OutgoingEmail.objects.filter(idempotency_key=key).first()
+    if existing is not None:
+        existing.was_created = False
+        return existing
+    subject, text, html = render_email(template, context)
+    return email_store(
+        key=key,
+        template=template,
+        to=to,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        headers=headers,
+        related=related,
+    )
+
+
+def email_store(
+    *,
+    key: str,
+    template: str,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str = "",
+    headers: dict[str, str] | None = None,
+    related: models.Model | None = None,
+    from_email: str | None = None,
+) -> OutgoingEmail:
+    """Inserts the outbox row (unique key) and schedules its send on commit."""
+    fields = {
+        "template": template,
+        "to": to,
+        "from_email": from_email or settings.DEFAULT_FROM_EMAIL,
+        "subject": subject[:500],
+        "body_text": body_text,
+        "body_html": body_html,
+        "headers": headers or {},
+        "related_type": ContentType.objects.get_for_model(related) if related is not None else None,
+        "related_id": str(related.pk) if related is not None else "",
+    }
+    try:
+        with transaction.atomic():
+            email = OutgoingEmail.objects.create(idempotency_key=key, **fields)
+    except IntegrityError:  # same key queued concurrently: the other one wins
+        email = OutgoingEmail.objects.get(idempotency_key=key)
+        email.was_created = False
+        return email
+    email.was_created = True
+    email_schedule_send(email)
+    return email
+
+
+def email_schedule_send(email: OutgoingEmail, *, countdown: int | None = None) -> None:
+    from .tasks import outgoing_email_send as task
+
+    kwargs = {"countdown": countdown} if countdown else {}
+    transaction.on_commit(partial(task.apply_async, args=(email.pk,), **kwargs))
+
+
+def build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body_text,
+        from_email=email.from_email,
+        to=[email.to],
+        headers=email.headers or None,
+    )
+    if email.body_html:
+        message.attach_alternative(email.body_html, "text/html")
+    return message
+
+
+def outgoing_email_send(*, email_id: int) -> bool:
+    """Locks the row and sends it over SMTP if still queued (side effect: one e-mail).
+
+    Returns True when this call sent it. A transport error leaves the row RETRYING and re-raises.
+    """
+    with transaction.atomic():
+        email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.status not in {EmailStatus.QUEUED, EmailStatus.RETRYING}:
+            return False  # déjà envoyé, en cours ou abandonné : rejouable sans effet
+        now = timezone.now()
+        OutgoingEmail.objects.filter(pk=email_id).update(
+            status=EmailStatus.SENDING, status_changed_at=now, attempts=models.F("attempts") + 1
+        )
+    try:
+        build_message(email).send()  # never inside the transaction
+    except Exception as exc:
+        OutgoingEmail.objects.filter(pk=email_id).update(
+            status=EmailStatus.RETRYING, status_changed_at=timezone.now(), last_error=repr(exc)[:2000]
+        )
+        raise
+    now = timezone.now()
+    OutgoingEmail.objects.filter(pk=email_id).update(
+        status=EmailStatus.SENT, sent_at=now, status_changed_at=now, last_error=""
+    )
+    return True
+
+
+def outgoing_email_mark_failed(*, email_id: int, error: str) -> None:
+    """Gives up on one e-mail after its retries (side effect: status FAILED)."""
+    OutgoingEmail.objects.filter(pk=email_id).exclude(status=EmailStatus.SENT).update(
+        status=EmailStatus.FAILED, status_changed_at=timezone.now(), last_error=error[:2000]
+    )
+
+
+def outgoing_email_resend(*, email: OutgoingEmail, by) -> OutgoingEmail:
+    """Puts a failed e-mail back in the queue (side effects: audit row, a send after commit)."""
+    from .audit import audit_log
+
+    with transaction.atomic():
+        changed = OutgoingEmail.objects.filter(
+            pk=email.pk, status__in=[EmailStatus.FAILED, EmailStatus.CANCELLED]
+        ).update(status=EmailStatus.QUEUED, status_changed_at=timezone.now())
+        if changed:
+            audit_log(email, action="outbox.resend", by=by)
+            email_schedule_send(email)
+    email.refresh_from_db()
+    return email
+
+
+def outbox_requeue_stale() -> int:
+    """Re-queues e-mails stuck in SENDING, or never picked up, for 15 minutes (side effect: sends)."""
+    limit = timezone.now() - STALE_AFTER
+    stale = list(
+        OutgoingEmail.objects.filter(
+            status__in=[EmailStatus.SENDING, EmailStatus.QUEUED, EmailStatus.RETRYING],
+            status_changed_at__lt=limit,
+        ).values_list("pk", flat=True)[:5000]
+    )
+    with transaction.atomic():
+        OutgoingEmail.objects.filter(pk__in=stale, status=EmailStatus.SENDING).update(
+            status=EmailStatus.RETRYING, status_changed_at=timezone.now()
+        )
+        for pk in stale:
+            email_schedule_send(OutgoingEmail(pk=pk))
+    if stale:
+        logger.warning("%d e-mails relancés après blocage", len(stale))
+    return len(stale)
