@@ -17,6 +17,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("healthz", core_views.healthz, name="healthz"),
+    path("verifier/", include("soce.lib.signing.urls")),
+    path("benevolat/", include("volunteers.urls")),
+    path("entraide/", include("entraide.urls")),
+    path("pilotage/", include("strategy.urls")),
     path("", include("members.urls")),
 ]
 

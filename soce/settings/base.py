@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "soce.lib.apps.CoreConfig",
+    "soce.lib.reminders.apps.RemindersConfig",
+    "soce.lib.signing.apps.SigningConfig",
     "members.apps.MembersConfig",
     "volunteers.apps.VolunteersConfig",
     "entraide.apps.EntraideConfig",

@@ -1,0 +1,4 @@
+"""Vérification publique des documents scellés (/verifier/)."""
+
+app_name = "signing"
+urlpatterns: list = []
