@@ -8,6 +8,12 @@ from celery.schedules import crontab
 
 # name -> (task path, crontab, doc)
 PERIODIC_TASKS: dict[str, tuple[str, crontab, str]] = {
+    # https://crontab.guru/#*_*_*_*_*
+    "outbox-dispatch-due": (
+        "soce.lib.tasks.outbox_dispatch_due",
+        crontab(),
+        "Confie aux workers les e-mails planifiés dont l'heure est venue (débit des relances).",
+    ),
     # https://crontab.guru/#*/5_*_*_*_*
     "outbox-requeue-stale": (
         "soce.lib.tasks.outbox_requeue_stale",

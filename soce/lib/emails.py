@@ -41,10 +41,14 @@ def email_queue(
     key: str,
     related: models.Model | None = None,
     headers: dict[str, str] | None = None,
+    attachments: list[dict] | None = None,
+    not_before=None,
 ) -> OutgoingEmail:
     """Renders and stores one e-mail under `key`, then sends it after commit.
 
-    Queuing an existing key returns the existing row and sends nothing more.
+    Queuing an existing key returns the existing row and sends nothing more. `attachments` are files
+    of the private storage: [{"path": name in storages["private"], "filename": ..., "mimetype": ...}].
+    `not_before` plans the send for later (the dispatcher hands it to a worker when due).
     """
     existing = OutgoingEmail.objects.filter(idempotency_key=key).first()
     if existing is not None:
@@ -74,9 +78,13 @@ def email_store(
     headers: dict[str, str] | None = None,
     related: models.Model | None = None,
     from_email: str | None = None,
+    attachments: list[dict] | None = None,
+    not_before=None,
 ) -> OutgoingEmail:
     """Inserts the outbox row (unique key) and schedules its send on commit."""
     fields = {
+        "attachments": attachments or [],
+        "not_before": not_before,
         "template": template,
         "to": to,
         "from_email": from_email or settings.DEFAULT_FROM_EMAIL,
@@ -99,11 +107,13 @@ def email_store(
     return email
 
 
-def email_schedule_send(email: OutgoingEmail, *, countdown: int | None = None) -> None:
+def email_schedule_send(email: OutgoingEmail) -> None:
+    """Hands the e-mail to a worker after commit, unless it is planned for later (see outbox_dispatch_due)."""
     from .tasks import outgoing_email_send as task
 
-    kwargs = {"countdown": countdown} if countdown else {}
-    transaction.on_commit(partial(task.apply_async, args=(email.pk,), **kwargs))
+    if email.not_before is not None and email.not_before > timezone.now():
+        return
+    transaction.on_commit(partial(task.delay, email.pk))
 
 
 def build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
@@ -116,6 +126,13 @@ def build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
+    if email.attachments:
+        from django.core.files.storage import storages
+
+        private = storages["private"]
+        for item in email.attachments:
+            with private.open(item["path"], "rb") as fh:
+                message.attach(item.get("filename") or item["path"].rsplit("/", 1)[-1], fh.read(), item.get("mimetype"))
     return message
 
 
@@ -168,6 +185,28 @@ def outgoing_email_resend(*, email: OutgoingEmail, by) -> OutgoingEmail:
     return email
 
 
+def outbox_dispatch_due(*, limit: int = 5000) -> int:
+    """Hands planned e-mails whose time has come to the workers (side effect: tasks queued)."""
+    from .tasks import outgoing_email_send as task
+
+    now = timezone.now()
+    due = list(
+        OutgoingEmail.objects.filter(
+            status=EmailStatus.QUEUED, enqueued_at__isnull=True, not_before__isnull=False, not_before__lte=now
+        )
+        .order_by("not_before")
+        .values_list("pk", flat=True)[:limit]
+    )
+    if not due:
+        return 0
+    # Claim them first, so that an overlapping dispatcher does not hand them out again.
+    claimed = OutgoingEmail.objects.filter(pk__in=due, enqueued_at__isnull=True).update(enqueued_at=now)
+    if claimed:
+        for pk in OutgoingEmail.objects.filter(pk__in=due, enqueued_at=now).values_list("pk", flat=True):
+            task.delay(pk)
+    return claimed
+
+
 def outbox_requeue_stale() -> int:
     """Re-queues e-mails stuck in SENDING, or never picked up, for 15 minutes (side effect: sends)."""
     limit = timezone.now() - STALE_AFTER
@@ -175,7 +214,9 @@ def outbox_requeue_stale() -> int:
         OutgoingEmail.objects.filter(
             status__in=[EmailStatus.SENDING, EmailStatus.QUEUED, EmailStatus.RETRYING],
             status_changed_at__lt=limit,
-        ).values_list("pk", flat=True)[:5000]
+        )
+        .exclude(not_before__gt=timezone.now())
+        .values_list("pk", flat=True)[:5000]
     )
     with transaction.atomic():
         OutgoingEmail.objects.filter(pk__in=stale, status=EmailStatus.SENDING).update(

@@ -63,7 +63,17 @@ class OutgoingEmail(models.Model):
     body_text = models.TextField(_("texte"))
     body_html = models.TextField(_("HTML"), blank=True)
     headers = models.JSONField(_("en-têtes"), default=dict, blank=True)
+    attachments = models.JSONField(
+        _("pièces jointes"),
+        default=list,
+        blank=True,
+        help_text=_('Fichiers du stockage privé : [{"path", "filename", "mimetype"}].'),
+    )
     status = models.CharField(_("état"), max_length=16, choices=Status, default=Status.QUEUED)
+    not_before = models.DateTimeField(
+        _("pas avant"), null=True, blank=True, help_text=_("Envoi planifié (débit limité des relances).")
+    )
+    enqueued_at = models.DateTimeField(_("confié au worker le"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
@@ -81,6 +91,11 @@ class OutgoingEmail(models.Model):
         indexes = [
             models.Index(fields=["status", "status_changed_at"], name="outbox_status_idx"),
             models.Index(fields=["related_type", "related_id"], name="outbox_related_idx"),
+            models.Index(
+                fields=["not_before"],
+                name="outbox_planned_idx",
+                condition=Q(status="queued", enqueued_at__isnull=True, not_before__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

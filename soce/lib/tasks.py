@@ -31,3 +31,9 @@ def outgoing_email_send(email_id: int) -> bool:
 def outbox_requeue_stale() -> int:
     """Re-queues stuck outbox rows (side effect: sends)."""
     return emails.outbox_requeue_stale()
+
+
+@shared_task(acks_late=True)
+def outbox_dispatch_due() -> int:
+    """Hands planned e-mails that are due to the workers (side effect: tasks queued)."""
+    return emails.outbox_dispatch_due()
