@@ -381,3 +381,370 @@ class GroupMembership(models.Model):
 
 def format_promo(campus_code: str, entry_year: int) -> str:
     return f"{campus_code} {entry_year - PROMO_OFFSET}"
+
+
+def private_storage():
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+class AssociationSettings(models.Model):
+    """Réglages métier que le Secrétariat modifie (une seule ligne)."""
+
+    strike_off_after_years = models.PositiveSmallIntegerField(
+        _("radiation après N années sans cotiser"), default=3, validators=[MinValueValidator(1)]
+    )
+    directory_requires_up_to_date = models.BooleanField(
+        _("annuaire réservé aux membres à jour"),
+        default=True,
+        help_text=_("Si coché, seuls les membres à jour de cotisation consultent l'annuaire et y figurent."),
+    )
+    dues_tax_deductible = models.BooleanField(
+        _("cotisations ouvrant droit à réduction d'impôt"),
+        default=True,
+        help_text=_("Association reconnue d'utilité publique : cotisations et dons figurent sur le reçu fiscal."),
+    )
+    legal_name = models.CharField(_("dénomination"), max_length=200, default="Société des ingénieurs Arts et Métiers")
+    legal_address = models.CharField(_("adresse du siège"), max_length=250, default="9 bis avenue d'Iéna, 75016 Paris")
+    legal_object = models.TextField(
+        _("objet"),
+        default="Entretenir les liens de fraternité entre ingénieurs Arts et Métiers, développer l'entraide et "
+        "promouvoir le métier d'ingénieur, l'École et la technologie.",
+    )
+    public_utility_decree = models.CharField(
+        _("reconnaissance d'utilité publique"), max_length=200, default="Association reconnue d'utilité publique"
+    )
+    receipt_signatory = models.CharField(_("signataire des reçus"), max_length=150, default="Le trésorier national")
+    bank_iban = models.CharField(
+        _("IBAN de l'association (virements)"), max_length=40, default="FR76 3000 4000 0100 0000 0000 123"
+    )
+    bank_bic = models.CharField(_("BIC"), max_length=11, default="BNPAFRPPXXX")
+    cheque_address = models.CharField(
+        _("adresse d'envoi des chèques"), max_length=250, default="Soce — Cotisations, 9 bis avenue d'Iéna, 75016 Paris"
+    )
+    renewal_link_days = models.PositiveSmallIntegerField(_("validité des liens de renouvellement (jours)"), default=60)
+
+    class Meta:
+        verbose_name = _("réglages de l'association")
+        verbose_name_plural = _("réglages de l'association")
+
+    def __str__(self) -> str:
+        return str(_("Réglages de l'association"))
+
+    @classmethod
+    def load(cls) -> AssociationSettings:
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class GridStatus(models.TextChoices):
+    DRAFT = "draft", _("Brouillon")
+    PUBLISHED = "published", _("Publiée")
+
+
+class RateGrid(models.Model):
+    Status = GridStatus
+    TRANSITIONS = {GridStatus.DRAFT: {GridStatus.PUBLISHED}, GridStatus.PUBLISHED: set()}
+
+    year = models.PositiveSmallIntegerField(_("année"), unique=True)
+    status = models.CharField(_("état"), max_length=16, choices=GridStatus, default=GridStatus.DRAFT)
+    status_changed_at = models.DateTimeField(_("état changé le"), default=timezone.now)
+    notes = models.TextField(_("notes"), blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("grille de cotisation")
+        verbose_name_plural = _("grilles de cotisation")
+        ordering = ["-year"]
+        constraints = [status_constraint(GridStatus, "grid_status_valid")]
+
+    def __str__(self) -> str:
+        return f"Grille {self.year} ({self.get_status_display()})"
+
+
+class RateKind(models.TextChoices):
+    STANDARD = "standard", _("Tarif normal")
+    JP = "jp", _("Jeunes Promotions (palier)")
+    CATEGORY = "category", _("Tarif d'une catégorie")
+    REDUCED = "reduced", _("Tarif réduit accordé sur demande")
+    COUPLE = "couple", _("Couple de membres")
+    LIFETIME = "lifetime", _("Cotisation à vie")
+
+
+class Reduction(models.TextChoices):
+    RETIRED = "retired", _("retraité")
+    JOB_SEEKER = "job_seeker", _("en recherche d'emploi")
+    HARDSHIP = "hardship", _("difficulté passagère")
+
+
+class Rate(models.Model):
+    Kind = RateKind
+
+    grid = models.ForeignKey(RateGrid, verbose_name=_("grille"), on_delete=models.CASCADE, related_name="rates")
+    code = models.CharField(_("code"), max_length=20, help_text=_("Ex. PLEIN, JP1, JP2, ETU, RETRAITE, COUPLE, VIE."))
+    label = models.CharField(_("libellé"), max_length=120)
+    kind = models.CharField(_("s'applique à"), max_length=16, choices=RateKind)
+    amount_eur = models.DecimalField(_("montant (€)"), max_digits=10, decimal_places=2)
+    category = models.ForeignKey(
+        Category, verbose_name=_("catégorie"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    jp_tier = models.PositiveSmallIntegerField(
+        _("palier JP (années après le diplôme)"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    reduction = models.CharField(_("motif de réduction"), max_length=16, choices=Reduction, blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("tarif")
+        verbose_name_plural = _("tarifs")
+        ordering = ["grid", "position", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "code"], name="rate_code_unique_in_grid"),
+            models.CheckConstraint(condition=Q(amount_eur__gte=0), name="rate_amount_non_negative"),
+            status_constraint(RateKind, "rate_kind_valid", field="kind"),
+            models.CheckConstraint(condition=~Q(kind="jp") | Q(jp_tier__isnull=False), name="rate_jp_has_tier"),
+            models.CheckConstraint(
+                condition=~Q(kind="category") | Q(category__isnull=False), name="rate_category_has_category"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.label}"
+
+
+class ReducedRateGrant(models.Model):
+    """A reduced rate granted on request (retired, job seeker…) for a range of years."""
+
+    member = models.ForeignKey(Member, verbose_name=_("membre"), on_delete=models.CASCADE, related_name="reduced_rates")
+    reduction = models.CharField(_("motif"), max_length=16, choices=Reduction)
+    from_year = models.PositiveSmallIntegerField(_("de l'année"))
+    to_year = models.PositiveSmallIntegerField(_("à l'année (incluse)"))
+    note = models.CharField(_("commentaire"), max_length=200, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accordé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField(_("accordé le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("tarif réduit accordé")
+        verbose_name_plural = _("tarifs réduits accordés")
+        constraints = [
+            models.CheckConstraint(condition=Q(to_year__gte=models.F("from_year")), name="reduced_years_ordered"),
+            status_constraint(Reduction, "reduced_reason_valid", field="reduction"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} — {self.get_reduction_display()} {self.from_year}-{self.to_year}"
+
+
+class CotisationStatus(models.TextChoices):
+    DUE = "due", _("À régler")
+    PARTIAL = "partial", _("Partiellement réglée")
+    PAID = "paid", _("Réglée")
+    WAIVED = "waived", _("Exonérée")
+    CANCELLED = "cancelled", _("Annulée")
+
+
+class PaymentMethod(models.TextChoices):
+    CHEQUE = "cheque", _("Chèque")
+    TRANSFER = "transfer", _("Virement")
+    CARD = "card", _("Carte bancaire")
+    DIRECT_DEBIT = "direct_debit", _("Prélèvement")
+    CASH = "cash", _("Espèces")
+    ONLINE = "online", _("Paiement en ligne")
+
+
+class Cotisation(models.Model):
+    """The dues of one member for one calendar year (plus an optional gift)."""
+
+    Status = CotisationStatus
+    TRANSITIONS = {
+        CotisationStatus.DUE: {
+            CotisationStatus.PARTIAL,
+            CotisationStatus.PAID,
+            CotisationStatus.WAIVED,
+            CotisationStatus.CANCELLED,
+        },
+        CotisationStatus.PARTIAL: {CotisationStatus.DUE, CotisationStatus.PAID, CotisationStatus.CANCELLED},
+        CotisationStatus.PAID: {CotisationStatus.PARTIAL, CotisationStatus.DUE},
+        CotisationStatus.WAIVED: {CotisationStatus.DUE},
+        CotisationStatus.CANCELLED: {CotisationStatus.DUE},
+    }
+
+    public_id = models.UUIDField(_("référence publique"), default=uuid.uuid4, unique=True, editable=False)
+    member = models.ForeignKey(Member, verbose_name=_("membre"), on_delete=models.PROTECT, related_name="cotisations")
+    year = models.PositiveSmallIntegerField(_("année"))
+    rate = models.ForeignKey(
+        Rate, verbose_name=_("tarif"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rate_code = models.CharField(_("code du tarif"), max_length=20, blank=True)
+    rate_label = models.CharField(_("tarif appliqué"), max_length=200, blank=True)
+    amount_due_eur = models.DecimalField(_("montant dû (€)"), max_digits=10, decimal_places=2)
+    gift_eur = models.DecimalField(_("don (€)"), max_digits=10, decimal_places=2, default=0)
+    paid_eur = models.DecimalField(_("réglé (€)"), max_digits=10, decimal_places=2, default=0)
+    override_reason = models.CharField(_("motif de la dérogation au tarif"), max_length=200, blank=True)
+    status = models.CharField(_("état"), max_length=16, choices=CotisationStatus, default=CotisationStatus.DUE)
+    status_changed_at = models.DateTimeField(_("état changé le"), default=timezone.now)
+    declared_method = models.CharField(_("moyen de paiement annoncé"), max_length=16, choices=PaymentMethod, blank=True)
+    declared_at = models.DateTimeField(_("paiement annoncé le"), null=True, blank=True)
+    transfer_reference = models.CharField(_("référence de virement"), max_length=32, unique=True)
+    is_return = models.BooleanField(
+        _("retour d'un radié"), default=False, help_text=_("Le membre était radié quand cette cotisation a été réglée.")
+    )
+    paid_at = models.DateTimeField(_("réglée le"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créée le"), default=timezone.now)
+
+    history = HistoricalRecords(excluded_fields=["status_changed_at"])
+
+    class Meta:
+        verbose_name = _("cotisation")
+        verbose_name_plural = _("cotisations")
+        ordering = ["-year", "member__last_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "year"], name="cotisation_once_per_year"),
+            status_constraint(CotisationStatus, "cotisation_status_valid"),
+            models.CheckConstraint(condition=Q(amount_due_eur__gte=0), name="cotisation_due_non_negative"),
+            models.CheckConstraint(condition=Q(gift_eur__gte=0), name="cotisation_gift_non_negative"),
+            models.CheckConstraint(condition=Q(paid_eur__gte=0), name="cotisation_paid_non_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["year", "status"], name="cotisation_year_status_idx"),
+            models.Index(fields=["year", "rate_code"], name="cotisation_year_rate_idx"),
+            models.Index(fields=["paid_at"], name="cotisation_paid_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cotisation {self.year} — {self.member}"
+
+    @property
+    def total_eur(self):
+        return self.amount_due_eur + self.gift_eur
+
+    @property
+    def remaining_eur(self):
+        remaining = self.total_eur - self.paid_eur
+        return remaining if remaining > 0 else 0
+
+
+class PaymentKind(models.TextChoices):
+    PAYMENT = "payment", _("Paiement")
+    REVERSAL = "reversal", _("Contre-passation")
+
+
+class Payment(models.Model):
+    """A recorded payment: never edited; corrected by a reversal (counter-entry)."""
+
+    Kind = PaymentKind
+    Method = PaymentMethod
+
+    cotisation = models.ForeignKey(
+        Cotisation, verbose_name=_("cotisation"), on_delete=models.PROTECT, related_name="payments"
+    )
+    kind = models.CharField(_("nature"), max_length=16, choices=PaymentKind, default=PaymentKind.PAYMENT)
+    amount_eur = models.DecimalField(_("montant (€)"), max_digits=10, decimal_places=2)
+    method = models.CharField(_("moyen de paiement"), max_length=16, choices=PaymentMethod)
+    paid_on = models.DateField(_("date du paiement"))
+    reference = models.CharField(_("référence (n° de chèque, libellé du virement…)"), max_length=100, blank=True)
+    note = models.CharField(_("commentaire"), max_length=200, blank=True)
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("contre-passe"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("enregistré par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("paiement")
+        verbose_name_plural = _("paiements")
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_eur__gt=0), name="payment_amount_positive"),
+            status_constraint(PaymentKind, "payment_kind_valid", field="kind"),
+            status_constraint(PaymentMethod, "payment_method_valid", field="method"),
+            models.CheckConstraint(
+                condition=(Q(kind="reversal") & Q(reverses__isnull=False))
+                | (Q(kind="payment") & Q(reverses__isnull=True)),
+                name="payment_reversal_points_to_payment",
+            ),
+        ]
+        indexes = [models.Index(fields=["paid_on"], name="payment_paid_on_idx")]
+
+    def __str__(self) -> str:
+        sign = "-" if self.kind == PaymentKind.REVERSAL else ""
+        method = self.get_method_display()
+        return f"{self.get_kind_display()} {sign}{self.amount_eur} € ({method}, {self.paid_on:%d/%m/%Y})"
+
+    @property
+    def signed_amount_eur(self):
+        return -self.amount_eur if self.kind == PaymentKind.REVERSAL else self.amount_eur
+
+
+class ReceiptSequence(models.Model):
+    """The last number issued for a year: locked while a receipt is numbered (no gaps)."""
+
+    year = models.PositiveSmallIntegerField(_("année"), primary_key=True)
+    last_number = models.PositiveIntegerField(_("dernier numéro"), default=0)
+
+    class Meta:
+        verbose_name = _("séquence des reçus fiscaux")
+        verbose_name_plural = _("séquences des reçus fiscaux")
+
+    def __str__(self) -> str:
+        return f"{self.year} : {self.last_number}"
+
+
+class TaxReceipt(models.Model):
+    """Reçu fiscal (Cerfa n° 11580): its number and content never change once issued."""
+
+    public_id = models.UUIDField(_("référence publique"), default=uuid.uuid4, unique=True, editable=False)
+    year = models.PositiveSmallIntegerField(_("année d'émission"))
+    sequence = models.PositiveIntegerField(_("numéro d'ordre"))
+    number = models.CharField(_("numéro"), max_length=20, unique=True)
+    cotisation = models.OneToOneField(
+        Cotisation, verbose_name=_("cotisation"), on_delete=models.PROTECT, related_name="tax_receipt"
+    )
+    member = models.ForeignKey(
+        Member, verbose_name=_("donateur"), on_delete=models.PROTECT, related_name="tax_receipts"
+    )
+    amount_eur = models.DecimalField(_("montant (€)"), max_digits=10, decimal_places=2)
+    dues_eur = models.DecimalField(_("dont cotisation (€)"), max_digits=10, decimal_places=2, default=0)
+    gift_eur = models.DecimalField(_("dont don (€)"), max_digits=10, decimal_places=2, default=0)
+    payment_date = models.DateField(_("date du versement"))
+    payment_method = models.CharField(_("mode de versement"), max_length=16, choices=PaymentMethod)
+    donor = models.JSONField(_("donateur (état au jour de l'émission)"), default=dict)
+    issuer = models.JSONField(_("bénéficiaire (état au jour de l'émission)"), default=dict)
+    issued_at = models.DateTimeField(_("émis le"), default=timezone.now)
+    pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="receipts/", blank=True)
+    pdf_sha256 = models.CharField(_("empreinte SHA-256 du PDF"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("reçu fiscal")
+        verbose_name_plural = _("reçus fiscaux")
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="receipt_sequence_unique"),
+            models.CheckConstraint(condition=Q(amount_eur__gt=0), name="receipt_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reçu n° {self.number}"
