@@ -13,6 +13,8 @@ from django.test import Client
 from members.tests.factories import MemberFactory, UserFactory
 from soce.lib import roles
 
+pytest_plugins = ["members.tests.dues_fixtures"]
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that the
 # test makes in between are plain synchronous calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,8 +1,47 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.utils.translation import gettext_lazy as _
+"""Back-office des membres et des cotisations. Les actions passent par les services."""
 
-from .models import Campus, Category, Group, GroupMembership, Member, User
+import io
+import zipfile
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from import_export.admin import ExportActionMixin, ExportMixin, ImportExportMixin
+from simple_history.admin import SimpleHistoryAdmin
+
+from soce.lib.admin_utils import EstimatedCountPaginator, action_form
+from soce.lib.emails import email_queue
+from soce.lib.exceptions import BusinessError
+
+from . import services, tokens
+from .forms import OverrideRateForm, ReasonForm, RecordPaymentForm
+from .models import (
+    AssociationSettings,
+    Campus,
+    Category,
+    Cotisation,
+    CotisationStatus,
+    Group,
+    GroupMembership,
+    Lifecycle,
+    Member,
+    Payment,
+    PaymentKind,
+    Rate,
+    RateGrid,
+    ReducedRateGrant,
+    TaxReceipt,
+    User,
+)
+from .promo import parse_promo
+from .resources import MemberResource, PaymentResource, TaxReceiptResource
 
 
 @admin.register(User)
@@ -23,7 +62,7 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(Campus)
 class CampusAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "active")
+    list_display = ("code", "name", "kind", "first_year", "active")
     list_filter = ("kind", "active")
     search_fields = ("code", "name")
 
@@ -42,25 +81,587 @@ class GroupAdmin(admin.ModelAdmin):
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
     autocomplete_fields = ("campus",)
+    list_select_related = ("campus",)
     show_full_result_count = False
+
+
+@admin.register(AssociationSettings)
+class AssociationSettingsAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return not AssociationSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        return redirect(reverse("admin:members_associationsettings_change", args=[AssociationSettings.load().pk]))
+
+
+# --- Members --------------------------------------------------------------------------------------
+
+
+class PaidThisYearFilter(admin.SimpleListFilter):
+    title = _("cotisation de l'année")
+    parameter_name = "a_jour"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("oui", _("À jour cette année")),
+            ("non", _("Pas encore réglée")),
+            ("avance", _("Déjà réglée l'an prochain")),
+        ]
+
+    def queryset(self, request, queryset):
+        year = timezone.localdate().year
+        up = Q(paid_through_year__gte=year) | Q(lifetime_since__isnull=False)
+        if self.value() == "oui":
+            return queryset.filter(up, status=Lifecycle.ACTIVE)
+        if self.value() == "non":
+            return queryset.filter(status=Lifecycle.ACTIVE).exclude(up)
+        if self.value() == "avance":
+            return queryset.filter(paid_through_year__gt=year)
+        return queryset
+
+
+class DecadeFilter(admin.SimpleListFilter):
+    title = _("décennie d'entrée")
+    parameter_name = "decennie"
+
+    def lookups(self, request, model_admin):
+        return [(str(d), f"{d}–{d + 9}") for d in range(2020, 1940, -10)]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            start = int(self.value())
+            return queryset.filter(entry_year__gte=start, entry_year__lte=start + 9)
+        return queryset
+
+
+class GroupFilter(admin.SimpleListFilter):
+    """GT and GP in the sidebar; any group by its id in the URL (?groupe=<id>)."""
+
+    title = _("groupe")
+    parameter_name = "groupe"
+
+    def lookups(self, request, model_admin):
+        return [
+            (str(g.pk), g.name)
+            for g in Group.objects.filter(kind__in=["gt", "gp"], active=True).order_by("kind", "name")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() and self.value().isdigit():
+            return queryset.filter(
+                pk__in=GroupMembership.objects.filter(group_id=int(self.value())).values("member_id")
+            )
+        return queryset
 
 
 class GroupMembershipInline(admin.TabularInline):
     model = GroupMembership
     extra = 0
     autocomplete_fields = ("group",)
+    fields = ("group", "role", "starts_on", "ends_on")
+
+
+class ReducedRateGrantInline(admin.TabularInline):
+    model = ReducedRateGrant
+    extra = 0
+    fields = ("reduction", "from_year", "to_year", "note")
+
+
+class CotisationInline(admin.TabularInline):
+    model = Cotisation
+    extra = 0
+    fields = ("year", "rate_label", "amount_due_eur", "gift_eur", "paid_eur", "status", "transfer_reference", "link")
+    readonly_fields = fields
+    show_change_link = True
+    ordering = ("-year",)
+    max_num = 0
+    can_delete = False
+
+    @admin.display(description=_("paiements"))
+    def link(self, obj):
+        url = reverse("admin:members_cotisation_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("voir / enregistrer"))
 
 
 @admin.register(Member)
-class MemberAdmin(admin.ModelAdmin):
-    list_display = ("last_name", "first_name", "promo", "category", "status", "paid_through_year")
+class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
+    resource_classes = [MemberResource]
+    list_display = ("last_name", "first_name", "promo", "category", "status", "paid_through_year", "city")
     list_select_related = ("campus", "category")
-    list_filter = ("status", "campus", "category")
-    search_fields = ("last_name", "first_name", "email")
+    list_filter = ("status", PaidThisYearFilter, "campus", DecadeFilter, "category", GroupFilter)
+    search_fields = ("^last_name", "^first_name", "=email")
+    search_help_text = _("Nom, prénom, e-mail, ou promo (« Bo 179 »).")
     autocomplete_fields = ("user", "campus", "partner")
-    inlines = [GroupMembershipInline]
+    inlines = [CotisationInline, GroupMembershipInline, ReducedRateGrantInline]
+    paginator = EstimatedCountPaginator
     show_full_result_count = False
+    list_per_page = 50
+    readonly_fields = (
+        "status",
+        "struck_off_on",
+        "struck_off_reason",
+        "paid_through_year",
+        "lifetime_since",
+        "anonymised_at",
+        "created_at",
+        "public_id",
+    )
+    fieldsets = (
+        (_("Identité"), {"fields": ("civility", "first_name", "last_name", "birth_name", "birth_date", "user")}),
+        (_("École"), {"fields": ("category", "campus", "entry_year", "graduation_year", "partner")}),
+        (
+            _("Coordonnées"),
+            {
+                "fields": (
+                    "email",
+                    "email_alt",
+                    "phone",
+                    "address_line1",
+                    "address_line2",
+                    "postal_code",
+                    "city",
+                    "country",
+                )
+            },
+        ),
+        (_("Vie professionnelle"), {"fields": ("employer", "position", "sector")}),
+        (
+            _("Consentements et confidentialité"),
+            {
+                "fields": (
+                    "directory_consent_at",
+                    "newsletter_consent_at",
+                    "email_visibility",
+                    "phone_visibility",
+                    "address_visibility",
+                    "employer_visibility",
+                    "reminders_opt_out",
+                )
+            },
+        ),
+        (
+            _("Situation"),
+            {
+                "fields": (
+                    "status",
+                    "struck_off_on",
+                    "struck_off_reason",
+                    "paid_through_year",
+                    "lifetime_since",
+                    "anonymised_at",
+                    "created_at",
+                    "public_id",
+                )
+            },
+        ),
+        (_("Notes internes"), {"fields": ("staff_notes",)}),
+    )
+    actions = ["record_payment", "strike_off", "reinstate", "send_renewal", "download_receipts"]
 
     @admin.display(description=_("promo"), ordering="entry_year")
     def promo(self, obj):
         return obj.promo_label
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term:
+            try:
+                promo = parse_promo(term)
+            except ValidationError:
+                pass
+            else:
+                return queryset.filter(campus__code=promo.campus_code, entry_year=promo.entry_year), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).select_related("campus", "category")
+
+    @admin.action(description=_("Enregistrer un paiement (cotisation de l'année à régler)"), permissions=["change"])
+    def record_payment(self, request, queryset):
+        def handle(form, qs):
+            done, errors = 0, []
+            for member in qs:
+                year = services.renewal_year_for(member) or timezone.localdate().year
+                try:
+                    cotisation = member.cotisations.filter(year=year).first() or services.cotisation_open(
+                        member=member, year=year, by=request.user
+                    )
+                    services.payment_record(cotisation=cotisation, by=request.user, **form.cleaned_data)
+                    done += 1
+                except BusinessError as exc:
+                    errors.append(f"{member} : {exc}")
+            messages.success(request, _("%(n)d paiement(s) enregistré(s).") % {"n": done})
+            for error in errors:
+                messages.error(request, error)
+            return None
+
+        return action_form(
+            self,
+            request,
+            queryset,
+            form_class=RecordPaymentForm,
+            action="record_payment",
+            title=_("Enregistrer un paiement"),
+            handler=handle,
+        )
+
+    @admin.action(description=_("Radier"), permissions=["change"])
+    def strike_off(self, request, queryset):
+        def handle(form, qs):
+            for member in qs.filter(status=Lifecycle.ACTIVE):
+                services.member_strike_off(member=member, reason=form.cleaned_data["reason"], by=request.user)
+            messages.success(request, _("Radiation enregistrée."))
+
+        return action_form(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            action="strike_off",
+            title=_("Radier les membres sélectionnés"),
+            handler=handle,
+        )
+
+    @admin.action(description=_("Réintégrer"), permissions=["change"])
+    def reinstate(self, request, queryset):
+        def handle(form, qs):
+            for member in qs.filter(status__in=[Lifecycle.STRUCK_OFF, Lifecycle.RESIGNED]):
+                services.member_reinstate(member=member, reason=form.cleaned_data["reason"], by=request.user)
+            messages.success(request, _("Réintégration enregistrée."))
+
+        return action_form(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            action="reinstate",
+            title=_("Réintégrer les membres sélectionnés"),
+            handler=handle,
+        )
+
+    @admin.action(description=_("Envoyer l'e-mail de renouvellement"), permissions=["change"])
+    def send_renewal(self, request, queryset):
+        sent = 0
+        for member in queryset.select_related("campus", "category"):
+            year = services.renewal_year_for(member)
+            if year is None or not member.contact_email:
+                continue
+            choice = services.rate_choice_for(member, year)
+            email_queue(
+                template="members/renewal",
+                to=member.contact_email,
+                context={
+                    "member": member,
+                    "year": year,
+                    "choice": choice,
+                    "renew_path": reverse("renew_token", args=[tokens.renewal_token(member, year)]),
+                },
+                key=f"renewal:{year}:member-{member.pk}:{timezone.now():%Y%m%d}",
+                related=member,
+            )
+            sent += 1
+        messages.success(request, _("%(n)d e-mail(s) de renouvellement mis en file.") % {"n": sent})
+
+    @admin.action(description=_("Télécharger les reçus fiscaux (ZIP)"), permissions=["view"])
+    def download_receipts(self, request, queryset):
+        receipts = TaxReceipt.objects.filter(member__in=queryset).order_by("year", "sequence")
+        return _zip_receipts(receipts)
+
+
+def _zip_receipts(receipts) -> HttpResponse:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for receipt in receipts[:2000]:
+            archive.writestr(f"recu-{receipt.number}.pdf", services.tax_receipt_pdf(receipt=receipt))
+    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="recus-fiscaux.zip"'
+    return response
+
+
+# --- Dues -----------------------------------------------------------------------------------------
+
+
+class RateInline(admin.TabularInline):
+    model = Rate
+    extra = 0
+    fields = ("position", "code", "label", "kind", "amount_eur", "category", "jp_tier", "reduction")
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.status == RateGrid.Status.DRAFT
+
+    has_add_permission = has_change_permission
+    has_delete_permission = has_change_permission
+
+
+@admin.register(RateGrid)
+class RateGridAdmin(SimpleHistoryAdmin):
+    list_display = ("year", "status", "notes")
+    readonly_fields = ("status",)
+    inlines = [RateInline]
+    actions = ["publish", "prepare_next"]
+    change_form_template = "admin/members/rategrid/change_form.html"
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/simulation/", self.admin_site.admin_view(self.simulate_view), name="members_rategrid_simulate"
+            ),
+            *super().get_urls(),
+        ]
+
+    def simulate_view(self, request, pk):
+        grid = get_object_or_404(RateGrid, pk=pk)
+        if not self.has_view_permission(request, grid):
+            raise PermissionError
+        context = {
+            **self.admin_site.each_context(request),
+            "grid": grid,
+            "sim": services.grid_simulate(grid=grid),
+            "opts": RateGrid._meta,
+            "title": _("Simulation de la campagne %(y)d") % {"y": grid.year},
+        }
+        return render(request, "admin/members/rategrid/simulation.html", context)
+
+    @admin.action(description=_("Publier la grille"), permissions=["change"])
+    def publish(self, request, queryset):
+        for grid in queryset.filter(status=RateGrid.Status.DRAFT):
+            try:
+                services.grid_publish(grid=grid, by=request.user)
+                messages.success(request, _("Grille %(y)d publiée.") % {"y": grid.year})
+            except BusinessError as exc:
+                messages.error(request, str(exc))
+
+    @admin.action(description=_("Préparer la grille de l'année suivante"), permissions=["add"])
+    def prepare_next(self, request, queryset):
+        for grid in queryset:
+            try:
+                new = services.grid_prepare_next(grid=grid, by=request.user)
+                messages.success(request, _("Grille %(y)d préparée en brouillon.") % {"y": new.year})
+            except BusinessError as exc:
+                messages.error(request, str(exc))
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    fk_name = "cotisation"
+    extra = 0
+    fields = ("kind", "amount_eur", "method", "paid_on", "reference", "note", "recorded_by", "recorded_at")
+    readonly_fields = fields
+    can_delete = False
+    max_num = 0
+
+
+@admin.register(Cotisation)
+class CotisationAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "member",
+        "year",
+        "rate_code",
+        "amount_due_eur",
+        "gift_eur",
+        "paid_eur",
+        "status",
+        "declared_method",
+        "is_return",
+    )
+    list_filter = ("year", "status", "rate_code", "declared_method", "is_return")
+    search_fields = ("=transfer_reference", "^member__last_name", "=member__email")
+    list_select_related = ("member", "member__campus")
+    autocomplete_fields = ("member",)
+    readonly_fields = (
+        "member",
+        "year",
+        "rate",
+        "rate_code",
+        "rate_label",
+        "amount_due_eur",
+        "gift_eur",
+        "paid_eur",
+        "override_reason",
+        "status",
+        "declared_method",
+        "declared_at",
+        "transfer_reference",
+        "is_return",
+        "paid_at",
+        "created_at",
+        "public_id",
+    )
+    inlines = [PaymentInline]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    actions = ["record_payment", "override_rate", "waive", "cancel", "issue_receipts"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Enregistrer un paiement"), permissions=["change"])
+    def record_payment(self, request, queryset):
+        def handle(form, qs):
+            done = 0
+            for cotisation in qs:
+                try:
+                    services.payment_record(cotisation=cotisation, by=request.user, **form.cleaned_data)
+                    done += 1
+                except BusinessError as exc:
+                    messages.error(request, f"{cotisation} : {exc}")
+            messages.success(request, _("%(n)d paiement(s) enregistré(s).") % {"n": done})
+
+        return action_form(
+            self,
+            request,
+            queryset,
+            form_class=RecordPaymentForm,
+            action="record_payment",
+            title=_("Enregistrer un paiement"),
+            handler=handle,
+        )
+
+    @admin.action(description=_("Déroger au tarif (avec motif)"), permissions=["change"])
+    def override_rate(self, request, queryset):
+        def handle(form, qs):
+            for cotisation in qs:
+                services.cotisation_override_rate(
+                    cotisation=cotisation,
+                    by=request.user,
+                    amount_eur=form.cleaned_data["amount_eur"],
+                    reason=form.cleaned_data["reason"],
+                )
+            messages.success(request, _("Tarif modifié."))
+
+        return action_form(
+            self,
+            request,
+            queryset,
+            form_class=OverrideRateForm,
+            action="override_rate",
+            title=_("Déroger au tarif calculé"),
+            handler=handle,
+        )
+
+    @admin.action(description=_("Exonérer"), permissions=["change"])
+    def waive(self, request, queryset):
+        def handle(form, qs):
+            for cotisation in qs:
+                try:
+                    services.cotisation_waive(
+                        cotisation=cotisation, reason=form.cleaned_data["reason"], by=request.user
+                    )
+                except BusinessError as exc:
+                    messages.error(request, f"{cotisation} : {exc}")
+
+        return action_form(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            action="waive",
+            title=_("Exonérer les cotisations sélectionnées"),
+            handler=handle,
+        )
+
+    @admin.action(description=_("Annuler"), permissions=["change"])
+    def cancel(self, request, queryset):
+        def handle(form, qs):
+            for cotisation in qs:
+                try:
+                    services.cotisation_cancel(
+                        cotisation=cotisation, reason=form.cleaned_data["reason"], by=request.user
+                    )
+                except BusinessError as exc:
+                    messages.error(request, f"{cotisation} : {exc}")
+
+        return action_form(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            action="cancel",
+            title=_("Annuler les cotisations sélectionnées"),
+            handler=handle,
+        )
+
+    @admin.action(description=_("Émettre les reçus fiscaux manquants"), permissions=["change"])
+    def issue_receipts(self, request, queryset):
+        issued = sum(
+            1 for c in queryset.filter(status=CotisationStatus.PAID) if services.tax_receipt_issue(cotisation=c)
+        )
+        messages.success(request, _("%(n)d reçu(s) disponible(s).") % {"n": issued})
+
+
+@admin.register(Payment)
+class PaymentAdmin(ImportExportMixin, SimpleHistoryAdmin):
+    resource_classes = [PaymentResource]
+    list_display = ("paid_on", "cotisation", "kind", "amount_eur", "method", "reference", "recorded_by")
+    list_filter = ("kind", "method", "paid_on")
+    search_fields = ("=reference", "=cotisation__transfer_reference", "^cotisation__member__last_name")
+    list_select_related = ("cotisation__member", "recorded_by")
+    date_hierarchy = "paid_on"
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    actions = ["reverse"]
+    readonly_fields = [f.name for f in Payment._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("members.add_payment")
+
+    @admin.action(description=_("Contre-passer (annuler par une écriture inverse)"), permissions=["view"])
+    def reverse(self, request, queryset):
+        if not request.user.has_perm("members.add_payment"):
+            messages.error(request, _("Vous n'avez pas le droit de contre-passer un paiement."))
+            return None
+
+        def handle(form, qs):
+            for payment in qs.filter(kind=PaymentKind.PAYMENT):
+                try:
+                    services.payment_reverse(payment=payment, reason=form.cleaned_data["reason"], by=request.user)
+                except BusinessError as exc:
+                    messages.error(request, f"{payment} : {exc}")
+            messages.success(request, _("Contre-passation enregistrée."))
+
+        return action_form(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            action="reverse",
+            title=_("Contre-passer les paiements sélectionnés"),
+            handler=handle,
+        )
+
+
+@admin.register(TaxReceipt)
+class TaxReceiptAdmin(ExportMixin, admin.ModelAdmin):
+    resource_classes = [TaxReceiptResource]
+    list_display = ("number", "year", "member", "amount_eur", "payment_date", "issued_at")
+    list_filter = ("year",)
+    search_fields = ("=number", "^member__last_name")
+    list_select_related = ("member",)
+    readonly_fields = [f.name for f in TaxReceipt._meta.fields]
+    actions = ["download"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Télécharger les PDF (ZIP)"), permissions=["view"])
+    def download(self, request, queryset):
+        return _zip_receipts(queryset.order_by("year", "sequence"))

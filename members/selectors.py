@@ -23,3 +23,39 @@ def member_get_for(*, user) -> Member:
 
 def group_memberships_of(*, member: Member):
     return GroupMembership.objects.filter(member=member).select_related("group").order_by("group__kind", "group__name")
+
+
+def cotisations_of(*, member: Member):
+    """A member's cotisations, newest first, with payments and receipt (3 queries)."""
+    from django.db.models import Prefetch
+
+    from .models import Cotisation, Payment
+
+    return (
+        Cotisation.objects.filter(member=member)
+        .select_related("tax_receipt")
+        .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "id")))
+        .order_by("-year")
+    )
+
+
+def receipt_get_for(*, user, public_id):
+    """The tax receipt with this public id, if it belongs to the user's member record; else 404."""
+    from .models import TaxReceipt
+
+    member = member_get_for(user=user)
+    receipt = TaxReceipt.objects.select_related("cotisation").filter(public_id=public_id, member=member).first()
+    if receipt is None:
+        raise Http404("Reçu introuvable.")
+    return receipt
+
+
+def member_paid_year(*, member: Member, year: int) -> bool:
+    """Whether this very year is settled (paid, waived, or covered by a lifetime membership)."""
+    from .models import Cotisation, CotisationStatus
+
+    if member.lifetime_since and member.lifetime_since <= year:
+        return True
+    return Cotisation.objects.filter(
+        member=member, year=year, status__in=[CotisationStatus.PAID, CotisationStatus.WAIVED]
+    ).exists()

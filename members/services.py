@@ -542,3 +542,11 @@ def tax_receipt_pdf(*, receipt: TaxReceipt) -> bytes:
 
 def receipts_total(year: int):
     return TaxReceipt.objects.filter(year=year).aggregate(s=Sum("amount_eur"))["s"] or ZERO
+
+
+def member_set_reminders_opt_out(*, member: Member, opt_out: bool, by, request=None) -> Member:
+    """Stops or restores dues reminders (the annual call still arrives) (side effects: UPDATE, audit row)."""
+    Member.objects.filter(pk=member.pk).update(reminders_opt_out=opt_out)
+    member.reminders_opt_out = opt_out
+    audit_log(member, action="reminders.opt_out" if opt_out else "reminders.opt_in", by=by, request=request)
+    return member

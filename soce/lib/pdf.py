@@ -3,18 +3,13 @@
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML, default_url_fetcher
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher
 
 
-class ExternalResourceRefused(ValueError):
-    pass
-
-
-def local_files_only(url: str, *args, **kwargs):
-    """URL fetcher that refuses anything but local files and inline data."""
-    if url.startswith(("file:", "data:")):
-        return default_url_fetcher(url, *args, **kwargs)
-    raise ExternalResourceRefused(f"Ressource externe refusée dans un PDF : {url}")
+def local_files_only() -> URLFetcher:
+    """A fetcher that refuses anything but local files and inline data (no network from a PDF)."""
+    return URLFetcher(allowed_protocols={"file", "data"})
 
 
 def render_pdf(template: str, context: dict, *, attachments=None, pdf_variant: str | None = None) -> bytes:
@@ -29,5 +24,5 @@ def render_pdf(template: str, context: dict, *, attachments=None, pdf_variant: s
     return HTML(
         string=html,
         base_url=str(settings.BASE_DIR / "static"),
-        url_fetcher=local_files_only,
+        url_fetcher=local_files_only(),
     ).write_pdf(**kwargs)

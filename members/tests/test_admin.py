@@ -1,0 +1,116 @@
+"""Back office: constant queries whatever the number of members, actions through the services."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from members.models import Cotisation, Lifecycle, Member
+from members.tests.factories import GroupMembershipFactory, MemberFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _count_queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/members/member/",
+        "/admin/members/member/?status__exact=active&a_jour=non",
+        "/admin/members/member/?q=Bo+215",
+        "/admin/members/member/?q=Mar",
+        "/admin/members/cotisation/",
+        "/admin/members/payment/",
+    ],
+)
+def test_admin_lists_use_a_constant_number_of_queries(staff_client, url):
+    for _ in range(3):
+        GroupMembershipFactory(member=MemberFactory(entry_year=2015))
+    few = _count_queries(staff_client, url)
+    for _ in range(40):
+        GroupMembershipFactory(member=MemberFactory(entry_year=2015))
+    assert _count_queries(staff_client, url) == few
+
+
+def test_admin_member_list_query_budget(staff_client, django_assert_max_num_queries):
+    for _ in range(30):
+        MemberFactory()
+    # session, user, MFA authenticator check, permissions, count, page of members (+campus, category),
+    # the sidebar filters (campus, categories, GT/GP groups), and the history/import-export hooks
+    with django_assert_max_num_queries(15):
+        staff_client.get("/admin/members/member/")
+
+
+def test_promo_search_in_admin(staff_client):
+    MemberFactory(last_name="Gadz", entry_year=1979)
+    MemberFactory(last_name="Autre", entry_year=1980)
+    html = staff_client.get("/admin/members/member/?q=bo179").content.decode()
+    assert "Gadz" in html and "Autre" not in html
+
+
+def test_strike_off_action_goes_through_the_service(staff_client):
+    member = MemberFactory()
+    response = staff_client.post(
+        "/admin/members/member/",
+        {
+            "action": "strike_off",
+            "_selected_action": [member.pk],
+            "apply": "1",
+            "reason": "Demande du bureau",
+        },
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.status == Lifecycle.STRUCK_OFF and member.struck_off_reason == "Demande du bureau"
+
+
+def test_record_payment_action(staff_client, grids):
+    member = MemberFactory(entry_year=1990, graduation_year=1993)
+    staff_client.post(
+        "/admin/members/member/",
+        {
+            "action": "record_payment",
+            "_selected_action": [member.pk],
+            "apply": "1",
+            "amount_eur": "110",
+            "method": "cheque",
+            "paid_on": "2026-03-02",
+            "reference": "CHQ 77",
+        },
+    )
+    cot = Cotisation.objects.get(member=member)
+    assert cot.status == "paid" and cot.payments.get().reference == "CHQ 77"
+
+
+def test_grid_simulation_page(staff_client, grids):
+    MemberFactory(entry_year=1990, graduation_year=1993, paid_through_year=2026)
+    MemberFactory(entry_year=2022, graduation_year=2025, paid_through_year=2026)
+    html = staff_client.get(f"/admin/members/rategrid/{grids[2027].pk}/simulation/").content.decode()
+    assert "JP2" in html and "PLEIN" in html and "155,00" in html  # 110 + 45 expected
+
+
+def test_member_history_is_visible_in_the_admin(staff_client):
+    member = MemberFactory(city="Lyon")
+    member.city = "Lille"
+    member.save()
+    html = staff_client.get(f"/admin/members/member/{member.pk}/history/").content.decode()
+    assert "Lille" in html or "Historique" in html
+
+
+def test_bureau_reads_but_cannot_change(db):
+    from django.test import Client
+
+    from conftest import login_with_mfa, staff_user_with
+    from soce.lib import roles
+
+    bureau = login_with_mfa(Client(), staff_user_with(roles.BUREAU, "bureau@exemple.fr"))
+    member = MemberFactory()
+    assert bureau.get("/admin/members/member/").status_code == 200
+    response = bureau.post(f"/admin/members/member/{member.pk}/change/", {"first_name": "X"})
+    assert response.status_code == 403
+    assert Member.objects.get(pk=member.pk).first_name != "X"

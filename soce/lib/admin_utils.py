@@ -1,0 +1,41 @@
+"""Outils d'administration partagés : pagination sans COUNT(*) de toute la table, formulaires d'action."""
+
+from django.core.paginator import Paginator
+from django.db import connections
+from django.shortcuts import render
+from django.utils.functional import cached_property
+
+
+class EstimatedCountPaginator(Paginator):
+    """On PostgreSQL, an unfiltered changelist uses the planner's row estimate instead of COUNT(*)."""
+
+    @cached_property
+    def count(self):
+        qs = self.object_list
+        query = getattr(qs, "query", None)
+        if query is not None and not query.where and connections[qs.db].vendor == "postgresql":
+            with connections[qs.db].cursor() as cursor:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [qs.model._meta.db_table])
+                row = cursor.fetchone()
+            if row and row[0] and row[0] > 10000:
+                return int(row[0])
+        return super().count
+
+
+def action_form(modeladmin, request, queryset, *, form_class, title: str, action: str, handler, help_text: str = ""):
+    """An admin action with an intermediate form. `handler(form, queryset)` runs once the form is valid."""
+    form = form_class(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        return handler(form, queryset)
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": title,
+        "help_text": help_text,
+        "form": form,
+        "queryset": queryset[:50],
+        "count": queryset.count(),
+        "action": action,
+        "opts": modeladmin.model._meta,
+        "selected": request.POST.getlist("_selected_action"),
+    }
+    return render(request, "admin/action_form.html", context)
