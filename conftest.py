@@ -7,6 +7,7 @@ import time
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.test import Client
 
@@ -174,3 +175,36 @@ def browser_login(page, email: str, password: str = TEST_PASSWORD, totp_secret: 
     if totp_secret:
         page.locator("input[name=code]").fill(totp_now(totp_secret))
         page.get_by_role("button", name="Connexion").click()
+
+
+def redis_or_skip(url: str) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        if os.environ.get("CELERY_BROKER_URL"):
+            pytest.fail(f"Le courtier {url} est injoignable alors que CELERY_BROKER_URL est défini.")
+        pytest.skip(f"Redis injoignable sur {url}")
+
+
+@pytest.fixture
+def celery_worker_on_redis():
+    from celery.contrib.testing.worker import start_worker
+
+    from soce.celery import app
+
+    url = settings.CELERY_TEST_BROKER_URL
+    redis_or_skip(url)
+    saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url", "result_backend")}
+    app.conf.update(task_always_eager=False, broker_url=url, result_backend=url)
+    app._local.__dict__.pop("backend", None)  # the backend is cached per thread
+    # Drop tasks that an earlier, interrupted run may have left on the queue.
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge("celery")
+    try:
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=10):
+            yield app
+    finally:
+        app.conf.update(saved)
+        app._local.__dict__.pop("backend", None)

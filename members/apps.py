@@ -13,6 +13,8 @@ class MembersConfig(AppConfig):
         from . import demo_dues
 
         navigation.register(navigation.NavItem("home", _("Mon espace"), "home", "house", order=10))
+        navigation.register(navigation.NavItem("dues", _("Cotisation"), "dues", "wallet2", order=20))
+        navigation.register(navigation.NavItem("directory", _("Annuaire"), "directory", "journal-bookmark", order=30))
         navigation.register(
             navigation.NavItem(
                 "admin", _("Administration"), "admin:index", "gear", order=90, visible=lambda user: user.is_staff
