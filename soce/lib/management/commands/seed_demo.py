@@ -11,8 +11,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--members", type=int, default=2000, help="Nombre de personnes à créer (défaut 2000).")
         parser.add_argument("--seed", type=int, default=2030, help="Graine du générateur (défaut 2030).")
+        parser.add_argument(
+            "--scale",
+            choices=["small", "large"],
+            default="small",
+            help="« large » : le volume du banc d'essai (100 000 membres, 12 ans de cotisations, 3 000 bénévoles, "
+            "3 000 dossiers d'entraide, ~150 indicateurs) ; impose --members 100000 par défaut.",
+        )
 
     def handle(self, *args, **options):
+        if options["scale"] == "large" and options["members"] == 2000:
+            options["members"] = 100_000
         self.stdout.write("Données de démonstration :")
         for seeder in demo.seeders():
             # One generator per seeder: adding a seeder never changes what the others produce.
