@@ -1,4 +1,11 @@
 """Vérification publique des documents scellés (/verifier/)."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "signing"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.verify, name="verify"),
+    path("<str:reference>/", views.result, name="result"),
+]
