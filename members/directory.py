@@ -152,7 +152,6 @@ def directory_groups() -> list[tuple[str, str, str]]:
 class Card:
     """What a member may see of another member. Templates get this, never the Member itself."""
 
-    key: str
     full_name: str
     promo_label: str
     city: str
@@ -181,7 +180,6 @@ def card_for(member: Member, *, officer: bool = False) -> Card:
     listed = member.directory_consent_at is not None
     email_shown = shows["email"] or (officer and listed)
     return Card(
-        key=str(member.public_id),
         full_name=f"{member.first_name} {member.last_name}".strip(),
         promo_label=member.promo_label,
         city=member.city,

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -237,6 +238,15 @@ def test_query_count_is_constant(viewer_client, listed_member, group, people, dj
     with django_assert_num_queries(10):
         response = viewer_client.get(URL, {"promo": "Bo 179", "employeur": "saf"})
     assert len(_names(response)) == min(people, 25)
+
+
+def test_search_indexes_exist_on_postgresql(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("index propres à PostgreSQL (migration 0003)")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'members_member'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert {"member_last_name_prefix_idx", "member_first_name_prefix_idx", "member_city_prefix_idx"} <= names
 
 
 # --- Scraping ----------------------------------------------------------------------------------
