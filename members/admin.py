@@ -5,7 +5,7 @@ import zipfile
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -645,6 +645,43 @@ class PaymentAdmin(ImportExportMixin, SimpleHistoryAdmin):
 @admin.register(TaxReceipt)
 class TaxReceiptAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [TaxReceiptResource]
+    change_list_template = "admin/members/taxreceipt/change_list.html"
+
+    def get_urls(self):
+        return [
+            path("generer/", self.admin_site.admin_view(self.generate_view), name="members_taxreceipt_generate"),
+            *super().get_urls(),
+        ]
+
+    def generate_view(self, request):
+        """Numbers and renders a year's receipts as a background job; its progress shows in the jobs list."""
+        from soce.lib.jobs import job_start
+
+        from .forms import YearForm
+        from .tasks import tax_receipts_generate_year
+
+        if not request.user.has_perm("members.add_taxreceipt"):
+            raise PermissionDenied
+        form = YearForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            year = form.cleaned_data["year"]
+            job = job_start(
+                kind="members.tax_receipts",
+                label=f"Reçus fiscaux {year}",
+                task=tax_receipts_generate_year,
+                params={"year": year},
+                by=request.user,
+            )
+            messages.success(request, _("Génération lancée : suivez son avancement ici."))
+            return redirect(reverse("admin:core_backgroundjob_change", args=[job.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": TaxReceipt._meta,
+            "title": _("Émettre et générer les reçus fiscaux d'une année"),
+        }
+        return render(request, "admin/members/taxreceipt/generate.html", context)
+
     list_display = ("number", "year", "member", "amount_eur", "payment_date", "issued_at")
     list_filter = ("year",)
     search_fields = ("=number", "^member__last_name")

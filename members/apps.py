@@ -34,7 +34,7 @@ class MembersConfig(AppConfig):
                 "view_historicalrategrid",
             ],
         )
-        roles.grant(roles.SECRETARIAT, "core", ["view_outgoingemail", "view_auditevent"])
+        roles.grant(roles.SECRETARIAT, "core", ["view_outgoingemail", "view_auditevent", "view_backgroundjob"])
         roles.grant(roles.SECRETARIAT, "reminders", [*roles.crud("campaign", "step"), "view_delivery"])
         roles.grant(roles.BUREAU, "members", roles.crud(*people, *dues, actions=("view",)))
         roles.grant(roles.BUREAU, "reminders", roles.crud("campaign", "step", "delivery", actions=("view",)))

@@ -61,3 +61,9 @@ class OverrideRateForm(forms.Form):
         label=_("Nouveau montant dû (€)"), min_value=Decimal("0"), decimal_places=2, localize=True
     )
     reason = forms.CharField(label=_("Motif de la dérogation"), max_length=200)
+
+
+class YearForm(forms.Form):
+    year = forms.IntegerField(
+        label=_("Année des cotisations"), min_value=2000, max_value=2100, initial=lambda: timezone.localdate().year
+    )

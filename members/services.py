@@ -550,3 +550,14 @@ def member_set_reminders_opt_out(*, member: Member, opt_out: bool, by, request=N
     member.reminders_opt_out = opt_out
     audit_log(member, action="reminders.opt_out" if opt_out else "reminders.opt_in", by=by, request=request)
     return member
+
+
+def tax_receipts_issue_missing(*, year: int) -> list[int]:
+    """Numbers a receipt for every paid cotisation of `year` that has none; returns the ids to render.
+
+    Side effects: receipt rows (one transaction each, so the numbering stays gap-free under concurrency).
+    """
+    missing = Cotisation.objects.filter(year=year, status=CotisationStatus.PAID, tax_receipt__isnull=True)
+    for cotisation in missing.iterator(chunk_size=1000):
+        tax_receipt_issue(cotisation=cotisation)
+    return list(TaxReceipt.objects.filter(cotisation__year=year, pdf="").order_by("pk").values_list("pk", flat=True))

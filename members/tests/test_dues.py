@@ -178,3 +178,21 @@ def test_renew_form_redisplays_french_errors(member_client, member):
     assert "supérieure ou égale à 0" in html
     assert "Sélectionnez un choix valide" in html
     assert Cotisation.objects.count() == 0
+
+
+def test_year_receipts_background_job_reports_progress(staff_client, staff_user, django_capture_on_commit_callbacks):
+    from members.models import Cotisation as Cot
+    from soce.lib.models import BackgroundJob
+
+    for _ in range(3):
+        cot = services.cotisation_open(member=MemberFactory(entry_year=1990, graduation_year=1993), year=2026, by=None)
+        Payment.objects.create(cotisation=cot, amount_eur=cot.amount_due_eur, method="cheque", paid_on=TODAY)
+        Cot.objects.filter(pk=cot.pk).update(status="paid", paid_eur=cot.amount_due_eur, paid_at=cot.created_at)
+    assert TaxReceipt.objects.count() == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post("/admin/members/taxreceipt/generer/", {"year": "2026"})
+    assert response.status_code == 302
+    job = BackgroundJob.objects.get()
+    assert (job.status, job.total, job.done, job.percent) == ("done", 3, 3, 100)
+    assert TaxReceipt.objects.exclude(pdf="").count() == 3
+    assert "Reçus fiscaux 2026" in staff_client.get("/admin/core/backgroundjob/").content.decode()

@@ -1,8 +1,9 @@
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .emails import outgoing_email_resend
-from .models import AuditEvent, EmailStatus, OutgoingEmail
+from .models import AuditEvent, BackgroundJob, EmailStatus, OutgoingEmail
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -44,3 +45,20 @@ class AuditEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     list_select_related = ("content_type",)
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "label", "status", "progress", "created_by", "finished_at")
+    list_filter = ("status", "kind")
+    readonly_fields = [f.name for f in BackgroundJob._meta.fields]
+
+    @admin.display(description=_("avancement"))
+    def progress(self, obj):
+        return format_html(
+            '<progress max="100" value="{}" aria-label="{}"></progress> {} / {}',
+            obj.percent,
+            _("avancement"),
+            obj.done,
+            obj.total,
+        )

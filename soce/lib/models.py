@@ -106,3 +106,51 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("En file")
+    RUNNING = "running", _("En cours")
+    DONE = "done", _("Terminé")
+    FAILED = "failed", _("Échec")
+
+
+class BackgroundJob(models.Model):
+    """A long task started by staff, with its progress visible in the admin."""
+
+    Status = JobStatus
+
+    kind = models.CharField(_("nature"), max_length=80)
+    label = models.CharField(_("libellé"), max_length=200)
+    params = models.JSONField(_("paramètres"), default=dict, blank=True)
+    status = models.CharField(_("état"), max_length=16, choices=JobStatus, default=JobStatus.QUEUED)
+    total = models.PositiveIntegerField(_("à traiter"), default=0)
+    done = models.PositiveIntegerField(_("traités"), default=0)
+    result = models.JSONField(_("résultat"), default=dict, blank=True)
+    error = models.TextField(_("erreur"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("lancé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("lancé le"), default=timezone.now)
+    started_at = models.DateTimeField(_("commencé le"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("terminé le"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("traitement de fond")
+        verbose_name_plural = _("traitements de fond")
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=Q(status__in=JobStatus.values), name="job_status_valid")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def percent(self) -> int:
+        if self.status == JobStatus.DONE:
+            return 100
+        return int(self.done * 100 / self.total) if self.total else 0
