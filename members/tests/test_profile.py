@@ -162,3 +162,26 @@ def test_privacy_page_explains_what_the_directory_shows(member_client):
     html = member_client.get(PRIVACY).content.decode()
     assert "Votre nom, votre promotion, votre ville et votre pays" in html
     assert "Visible de personne" in html
+
+
+# --- Access matrix of the portal pages built here --------------------------------------------------
+
+MATRIX = {
+    # url: (anonymous, member not up to date, member up to date, staff without member record)
+    PROFILE: (302, 200, 200, 404),
+    PRIVACY: (302, 200, 200, 404),
+    reverse("my_data"): (302, 200, 200, 404),
+    reverse("directory"): (302, 403, 200, 200),
+    reverse("group_detail", args=["gt-gironde"]): (302, 404, 404, 404),
+    reverse("group_export", args=["gt-gironde"]): (302, 404, 404, 404),
+}
+
+
+@pytest.mark.parametrize("url", list(MATRIX))
+def test_access_matrix(url, anon, member_client, member, staff_client, group, this_year, association_settings):
+    expected = MATRIX[url]
+    assert anon.get(url).status_code == expected[0]
+    assert member_client.get(url).status_code == expected[1]
+    Member.objects.filter(pk=member.pk).update(paid_through_year=this_year)
+    assert member_client.get(url).status_code == expected[2]
+    assert staff_client.get(url).status_code == expected[3]
