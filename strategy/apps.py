@@ -1,13 +1,36 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+MODELS = (
+    "plan",
+    "axis",
+    "ambition",
+    "objective",
+    "criterion",
+    "indicator",
+    "indicatortarget",
+    "indicatorvalue",
+    "action",
+    "actionupdate",
+    "reviewcycle",
+    "checkin",
+    "annotation",
+    "boardpack",
+)
+
 
 class StrategyConfig(AppConfig):
     name = "strategy"
     verbose_name = _("Pilotage de la stratégie")
 
     def ready(self) -> None:
-        from soce.lib import navigation
+        from celery.schedules import crontab
+
+        from soce import schedule
+        from soce.lib import demo, navigation, roles
+
+        from . import demo as strategy_demo
+        from . import reminders
 
         navigation.register(
             navigation.NavItem(
@@ -19,3 +42,16 @@ class StrategyConfig(AppConfig):
                 visible=lambda user: user.has_perm("strategy.view_dashboard"),
             )
         )
+        # The Bureau reads everything and prepares board packs; definitions and targets are changed
+        # only by holders of strategy.admin_strategy (granted per person, not a role).
+        roles.grant(roles.BUREAU, "strategy", roles.crud(*MODELS, actions=("view",)))
+        roles.grant(roles.BUREAU, "strategy", ["view_dashboard", "add_boardpack"])
+        # https://crontab.guru/#30_2_*_*_*
+        schedule.register(
+            "strategy-close-periods",
+            "strategy.tasks.periods_close",
+            crontab(minute=30, hour=2),
+            "Écrit la valeur officielle des périodes closes des indicateurs calculés.",
+        )
+        reminders.register_rules()
+        demo.register("strategy", strategy_demo.seed, order=50)

@@ -1,0 +1,154 @@
+"""Pages du pilotage : droits d'accès, contenu, exports et budget de requêtes."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from strategy.models import Indicator
+
+from .conftest import constant_metric
+from .factories import (
+    ActionFactory,
+    CriterionFactory,
+    CycleFactory,
+    IndicatorFactory,
+    ObjectiveFactory,
+    PlanFactory,
+    TargetFactory,
+    ValueFactory,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("registry")]
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(date(2026, 11, 22), tick=False):
+        yield
+
+
+def build_plan(n_objectives: int = 2, n_indicators: int = 2, n_values: int = 3, *, first: int = 0):
+    """A plan with objectives, criteria, indicators (with targets and values), cycles and actions."""
+    plan = PlanFactory()
+    if not plan.cycles.exists():
+        quarters = [(date(2026, m, 1), date(2026, m + 2, 30 if m in (4, 7) else 31)) for m in (1, 4, 7)]
+        for cycle, (start, end) in enumerate(quarters):
+            CycleFactory(plan=plan, name=f"T{cycle + 1} 2026", starts_on=start, ends_on=end)
+    indicators = []
+    for o in range(first, first + n_objectives):
+        objective = ObjectiveFactory(ambition__plan=plan, code=f"A{o + 1}.O1", ambition__code=f"A{o + 1}")
+        criterion = CriterionFactory(objective=objective)
+        CriterionFactory(objective=objective)  # to instrument
+        for i in range(n_indicators):
+            ind = IndicatorFactory(
+                criterion=criterion, code=f"ind-{o}-{i}", name=f"Indicateur {o}-{i}", is_headline=i == 0
+            )
+            TargetFactory(indicator=ind, target_on=date(2026, 12, 31), value=Decimal(150))
+            TargetFactory(indicator=ind, target_on=date(2030, 12, 31), value=Decimal(200))
+            for v in range(n_values):
+                year = 2025 - v
+                ValueFactory(
+                    indicator=ind,
+                    period_start=date(year, 1, 1),
+                    period_end=date(year, 12, 31),
+                    value=Decimal(130 - 5 * v),
+                )
+            indicators.append(ind)
+        action = ActionFactory(plan=plan, status="blocked", due_on=date(2026, 6, 30))
+        action.indicators.add(indicators[-1])
+    return plan, indicators
+
+
+URLS = [
+    "/pilotage/",
+    "/pilotage/communaute/",
+    "/pilotage/actions/",
+    "/pilotage/dossiers/",
+    "/pilotage/export/indicateurs.csv",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_access_matrix(url, anon, member_client, staff_client, bureau_client):
+    build_plan(1, 1, 1)
+    response = anon.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert member_client.get(url).status_code == 403
+    assert staff_client.get(url).status_code == 403  # the secretariat is not the Bureau
+    assert bureau_client.get(url).status_code == 200
+
+
+def test_dashboard_shows_the_one_page(bureau_client, registry):
+    registry.register(constant_metric("members.payers", {2026: 17100, 2025: 16950}))
+    plan, indicators = build_plan()
+    Indicator.objects.filter(pk=indicators[0].pk).update(kind="computed", metric_code="members.payers")
+    response = bureau_client.get("/pilotage/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert plan.name in html
+    assert "Chiffres clés" in html and "provisoire au 22/11/2026" in html and "17\u202f100" in html
+    assert "Objectifs par cycle de revue" in html and "T3 2026" in html
+    assert 'role="img"' in html and "<desc" in html  # accessible server-side SVG
+    assert "Actions en retard ou bloquées" in html
+    assert "Pilotage" in html  # the navigation item
+
+
+def test_drill_down_to_an_indicator_shows_history_and_reference_sheet(bureau_client):
+    plan, indicators = build_plan(1, 1, 2)
+    ind = indicators[0]
+    html = bureau_client.get(f"/pilotage/ambitions/A1/?plan={plan.code}").content.decode()
+    assert "A1.O1" in html and ind.name in html
+    html = bureau_client.get(f"/pilotage/objectifs/A1.O1/?plan={plan.code}").content.decode()
+    assert "à instrumenter" in html
+    html = bureau_client.get(reverse("strategy:indicator", args=[ind.code])).content.decode()
+    assert "Fiche de référence" in html and "Cibles et leurs changements" in html
+    assert "Reprise d&#x27;historique" in html
+
+
+def test_missing_metric_code_is_source_unavailable_not_zero(bureau_client):
+    _plan, indicators = build_plan(1, 1, 0)
+    Indicator.objects.filter(pk=indicators[0].pk).update(kind="computed", metric_code="members.payers")
+    html = bureau_client.get("/pilotage/").content.decode()
+    assert "Source indisponible" in html
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+@pytest.mark.parametrize(
+    "table", ["indicateurs", "objectifs", "carte-thermique", "actions", "sans-action", "communaute"]
+)
+def test_exports(bureau_client, table, fmt):
+    build_plan(1, 1, 1)
+    response = bureau_client.get(f"/pilotage/export/{table}.{fmt}")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    body = response.content
+    assert body.startswith(b"\xef\xbb\xbf") if fmt == "csv" else body.startswith(b"PK")
+
+
+def test_dashboard_pdf(bureau_client):
+    build_plan(1, 1, 2)
+    response = bureau_client.get("/pilotage/pdf/")
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
+def _count_queries(client, django_assert_num_queries, expected):
+    # session, user, user's permissions, group permissions (view + navigation share the cache),
+    # then the figures: plans, ambitions, objectives, objectives' axes, criteria, indicators,
+    # current targets, approved values, review cycles, check-ins, actions, action↔indicator links,
+    # annotations, pending values count.
+    with django_assert_num_queries(expected):
+        assert client.get("/pilotage/").status_code == 200
+
+
+def test_dashboard_query_count_does_not_grow_with_indicators_and_values(
+    bureau_client, registry, django_assert_num_queries
+):
+    registry.register(constant_metric("members.payers", {2026: 17100}))
+    build_plan(1, 1, 1)
+    _count_queries(bureau_client, django_assert_num_queries, 18)
+    _plan, indicators = build_plan(6, 5, 3, first=1)  # many more objectives, indicators and values
+    Indicator.objects.filter(pk=indicators[0].pk).update(kind="computed", metric_code="members.payers")
+    _count_queries(bureau_client, django_assert_num_queries, 18)
