@@ -44,3 +44,8 @@ messages: install
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var/test-media var/test-private
+
+# Benchmark of issue 8 against PostgreSQL (DATABASE_URL, default soce_bench): see bench/run.py.
+# A quick smoke run: BENCH_QUICK=1 make bench
+bench: install
+	$(PY) -m bench.run
