@@ -259,7 +259,7 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
         ),
         (_("Notes internes"), {"fields": ("staff_notes",)}),
     )
-    actions = ["record_payment", "strike_off", "reinstate", "send_renewal", "download_receipts"]
+    actions = ["record_payment", "strike_off", "reinstate", "send_renewal", "download_receipts", "anonymise"]
 
     @admin.display(description=_("promo"), ordering="entry_year")
     def promo(self, obj):
@@ -364,6 +364,36 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
             )
             sent += 1
         messages.success(request, _("%(n)d e-mail(s) de renouvellement mis en file.") % {"n": sent})
+
+    @admin.action(description=_("Anonymiser à la demande de la personne (RGPD, irréversible)"), permissions=["change"])
+    def anonymise(self, request, queryset):
+        from . import gdpr
+
+        def handle(form, qs):
+            done = 0
+            for member in qs:
+                try:
+                    gdpr.member_anonymise(member=member, by=request.user, reason=form.cleaned_data["reason"])
+                    done += 1
+                except BusinessError as exc:
+                    messages.warning(request, f"{member} : {exc}")
+            messages.success(
+                request, _("%(n)d personne(s) anonymisée(s) ; la comptabilité est conservée.") % {"n": done}
+            )
+
+        return action_form(
+            self,
+            request,
+            queryset,
+            form_class=ReasonForm,
+            action="anonymise",
+            handler=handle,
+            title=_("Anonymiser les personnes sélectionnées"),
+            help_text=_(
+                "Noms, coordonnées et historique sont effacés ; cotisations, paiements et reçus fiscaux sont "
+                "conservés comme la loi l'exige. Cette opération est irréversible."
+            ),
+        )
 
     @admin.action(description=_("Télécharger les reçus fiscaux (ZIP)"), permissions=["view"])
     def download_receipts(self, request, queryset):

@@ -436,8 +436,8 @@ def _people(rng, count, campuses, categories, groups) -> None:
                 employer_visibility="members" if rng.random() < 0.8 else "nobody",
             )
         )
-    Member.objects.bulk_create(members, batch_size=1000)
-    created = list(Member.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").select_related("campus"))
+    Member.objects.bulk_create(members, batch_size=2000)
+    created = list(Member.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").select_related("campus", "category"))
     memberships = []
     promo_cache: dict[tuple[str, int], Group] = {}
     for member in created:
@@ -449,7 +449,7 @@ def _people(rng, count, campuses, categories, groups) -> None:
             if key not in promo_cache:
                 promo_cache[key] = promo_group(member.campus, member.entry_year)
             memberships.append(GroupMembership(member=member, group=promo_cache[key], starts_on=today))
-    GroupMembership.objects.bulk_create(memberships, batch_size=2000)
+    GroupMembership.objects.bulk_create(memberships, batch_size=5000)
     _officers(rng, groups, promo_cache, created, today)
 
 
@@ -467,8 +467,12 @@ def _officers(rng, groups, promo_cache, members, today) -> None:
         ids = by_group.get(group.pk)
         if ids:
             GroupMembership.objects.filter(pk=rng.choice(ids)).update(role="promo_delegate", ends_on=ends)
+    by_campus: dict[int, list] = {}
+    for m in members:
+        if m.campus_id and m.category.code == "gadzarts" and len(by_campus.setdefault(m.campus_id, [])) < 40:
+            by_campus[m.campus_id].append(m)
     for group in groups["campus"]:
-        pool = [m for m in members if m.campus_id == group.campus_id and m.category.code == "gadzarts"][:40]
+        pool = by_campus.get(group.campus_id, [])
         if len(pool) >= 2:
             dsc, director = rng.sample(pool, 2)
             GroupMembership.objects.get_or_create(
@@ -512,6 +516,9 @@ def _accounts(campuses, categories, groups) -> None:
             directory_consent_at=timezone.now(),
             email_visibility="members",
         )
-        GroupMembership.objects.create(member=member, group=groups["gt"][0])
+        # The volunteer demo account presides its GT: the officer's view of a group page and its export.
+        role = "president" if local == "benevole" else "member"
+        ends = date(timezone.localdate().year + 1, 12, 31) if role == "president" else None
+        GroupMembership.objects.create(member=member, group=groups["gt"][0], role=role, ends_on=ends)
         if campus and entry:
             GroupMembership.objects.create(member=member, group=promo_group(campus, entry))

@@ -22,7 +22,17 @@ def member_get_for(*, user) -> Member:
 
 
 def group_memberships_of(*, member: Member):
-    return GroupMembership.objects.filter(member=member).select_related("group").order_by("group__kind", "group__name")
+    """The member's current group memberships (mandates and memberships not ended)."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return (
+        GroupMembership.objects.filter(member=member, starts_on__lte=today)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+        .select_related("group")
+        .order_by("group__kind", "group__name")
+    )
 
 
 def cotisations_of(*, member: Member):

@@ -114,3 +114,19 @@ def test_bureau_reads_but_cannot_change(db):
     response = bureau.post(f"/admin/members/member/{member.pk}/change/", {"first_name": "X"})
     assert response.status_code == 403
     assert Member.objects.get(pk=member.pk).first_name != "X"
+
+
+def test_gdpr_anonymise_action_keeps_the_accounting(staff_client, grids, staff_user):
+    from members import services
+
+    member = MemberFactory(last_name="Effacée", entry_year=1990, graduation_year=1993)
+    cot = services.cotisation_open(member=member, year=2026, by=None)
+    services.payment_record(cotisation=cot, amount_eur="110", method="cheque", paid_on=cot.created_at.date(),
+                            by=staff_user)
+    response = staff_client.post("/admin/members/member/", {
+        "action": "anonymise", "_selected_action": [member.pk], "apply": "1", "reason": "Demande écrite du 3 mars",
+    })
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.last_name != "Effacée" and member.anonymised_at is not None
+    assert Cotisation.objects.get(pk=cot.pk).payments.count() == 1
