@@ -1,0 +1,1674 @@
+"""Écritures de l'entraide : chaque changement d'état passe par ici (transition + audit).
+
+Conventions : arguments nommés, `by` = la personne qui agit (None = le système, p. ex. la tâche de
+nuit), erreurs métier en `BusinessError` avec un message en français à montrer tel quel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from members.models import Group, GroupMembership, Member
+from soce.lib.audit import audit_log
+from soce.lib.emails import email_queue
+from soce.lib.exceptions import BusinessError
+from soce.lib.money import ZERO, eur, format_eur
+from soce.lib.states import transition
+
+from . import ledger
+from .checks import check_upload, iban_validate
+from .models import (
+    AidCase,
+    AidKind,
+    ArrearsBucket,
+    Beneficiary,
+    BeneficiaryKind,
+    CaseStatus,
+    CommitteeSeat,
+    CommitteeSession,
+    Decision,
+    Disbursement,
+    DisbursementStatus,
+    Document,
+    EntraideSettings,
+    FollowUp,
+    FollowUpStatus,
+    Grant,
+    Guarantee,
+    GuaranteeStatement,
+    GuaranteeStatus,
+    Instalment,
+    Loan,
+    LoanContract,
+    LoanMeasure,
+    LoanOrigin,
+    LoanStatus,
+    MeasureKind,
+    MeasureStatus,
+    Opinion,
+    OpinionRole,
+    OpinionStatus,
+    Outcome,
+    PaymentStatus,
+    Recusal,
+    Repayment,
+    RepaymentKind,
+    SeatRole,
+    SessionMember,
+    SessionStatus,
+    UrgentAid,
+    UrgentStatus,
+)
+from .words import figures_match, words_match
+
+logger = logging.getLogger(__name__)
+
+URGENT_ROLES = {GroupMembership.Role.PRESIDENT: "president", GroupMembership.Role.TREASURER: "treasurer"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Paramètres et petites aides
+# ---------------------------------------------------------------------------------------------
+
+
+def settings_get() -> EntraideSettings:
+    """The parameters row (created with the defaults the first time: one INSERT)."""
+    obj, _created = EntraideSettings.objects.get_or_create(pk=1)
+    return obj
+
+
+def _site(path: str) -> str:
+    from django.conf import settings
+
+    return f"{settings.SITE_URL}{path}"
+
+
+def _notify(*, template: str, to: str, context: dict, key: str, related=None) -> None:
+    if to:
+        email_queue(template=f"entraide/{template}", to=to, context=context, key=f"entraide:{key}", related=related)
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise BusinessError(message)
+
+
+def _as_business_error(exc: ValidationError) -> BusinessError:
+    return BusinessError(" ".join(exc.messages))
+
+
+def member_of(user) -> Member | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return Member.objects.filter(user=user).select_related("campus").first()
+
+
+def current_chair_ids(on: date | None = None) -> set[int]:
+    on = on or timezone.localdate()
+    return set(
+        CommitteeSeat.objects.filter(role=SeatRole.CHAIR, starts_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .values_list("user_id", flat=True)
+    )
+
+
+def urgent_role_of(user, on: date | None = None) -> str | None:
+    """'president' or 'treasurer' when the user currently holds that office in a national body."""
+    member = member_of(user)
+    if member is None:
+        return None
+    on = on or timezone.localdate()
+    role = (
+        GroupMembership.objects.filter(
+            member=member, group__kind=Group.Kind.NATIONAL, role__in=list(URGENT_ROLES), starts_on__lte=on
+        )
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .values_list("role", flat=True)
+        .first()
+    )
+    return URGENT_ROLES.get(role) if role else None
+
+
+def graduation_date_for(member: Member | None) -> date | None:
+    """The graduation date used for loans: the graduation year (or entry + 3) on the usual day."""
+    if member is None:
+        return None
+    year = member.graduation_year or (member.entry_year + 3 if member.entry_year else None)
+    if year is None:
+        return None
+    params = settings_get()
+    return ledger.safe_date(year, params.graduation_month, params.graduation_day)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dossiers : dépôt
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def beneficiary_ensure(
+    *,
+    kind: str,
+    member: Member,
+    relation: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+) -> Beneficiary:
+    """The beneficiary record for a member or student (reused), or a new one for a relative (INSERT)."""
+    if kind == BeneficiaryKind.FAMILY:
+        _require(bool(last_name.strip()), "Indiquez le nom du proche aidé.")
+        return Beneficiary.objects.create(
+            kind=kind,
+            member=member,
+            relation=relation or Beneficiary.Relation.OTHER,
+            first_name=first_name.strip(),
+            last_name=last_name.strip(),
+            email=email,
+            phone=phone,
+        )
+    beneficiary = Beneficiary.objects.filter(kind=kind, member=member, anonymised_at__isnull=True).first()
+    return beneficiary or Beneficiary.objects.create(kind=kind, member=member)
+
+
+def student_kind_for(member: Member) -> str:
+    """A member still at school (« élève » category, or a recent entry not yet graduated) is a student."""
+    today = timezone.localdate()
+    if member.category.code == "eleve":
+        return BeneficiaryKind.STUDENT
+    studying = member.graduation_year is None or member.graduation_year >= today.year
+    if member.entry_year and member.entry_year >= today.year - 4 and studying:
+        return BeneficiaryKind.STUDENT
+    return BeneficiaryKind.MEMBER
+
+
+@transaction.atomic
+def case_create(
+    *,
+    beneficiary: Beneficiary,
+    by,
+    kind_requested: str,
+    purpose: str,
+    amount_requested_eur: Decimal,
+    situation: str = "",
+    filed_as: str = AidCase.FiledAs.SELF,
+) -> AidCase:
+    """Creates a draft case (side effects: INSERT, audit row)."""
+    _require(eur(amount_requested_eur) >= 0, "Le montant demandé ne peut pas être négatif.")
+    member = beneficiary.member
+    decade = (member.entry_year // 10 * 10) if member and member.entry_year else None
+    case = AidCase.objects.create(
+        beneficiary=beneficiary,
+        filed_by=by if getattr(by, "is_authenticated", False) else None,
+        filed_as=filed_as,
+        kind_requested=kind_requested,
+        purpose=purpose,
+        amount_requested_eur=eur(amount_requested_eur),
+        situation=situation,
+        beneficiary_kind=beneficiary.kind,
+        campus_code=member.campus.code if member and member.campus_id else "",
+        promo_decade=decade,
+    )
+    audit_log(case, action="case.created", by=by, data={"filed_as": filed_as})
+    return case
+
+
+@transaction.atomic
+def document_add(*, case: AidCase, uploaded, by, label: str = "") -> Document:
+    """Checks the file by its content and stores it privately (side effects: file write, INSERT, audit)."""
+    _require(case.anonymised_at is None, "Ce dossier est anonymisé.")
+    params = settings_get()
+    try:
+        checked = check_upload(uploaded, max_bytes=params.max_document_mb * 1024 * 1024)
+    except ValidationError as exc:
+        raise _as_business_error(exc) from exc
+    document = Document(
+        case=case,
+        label=label[:150],
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=by,
+    )
+    document.file.save("piece", uploaded, save=False)
+    document.save()
+    audit_log(case, action="case.document_added", by=by, data={"document": str(document.public_id)})
+    return document
+
+
+@transaction.atomic
+def case_submit(*, case: AidCase, by, request=None) -> AidCase:
+    """Sends the request to the entraide service (side effects: transition, acknowledgement e-mail)."""
+    _require(case.amount_requested_eur >= 0, "Indiquez un montant.")
+    first = case.submitted_at is None
+    transition(case, to=CaseStatus.SUBMITTED, by=by, request=request, submitted_at=case.submitted_at or timezone.now())
+    if first:
+        _notify(
+            template="case_submitted",
+            to=_case_contact(case),
+            context={"case": case, "url": _site(reverse("entraide:case", args=[case.public_id]))},
+            key=f"case-{case.pk}:submitted",
+            related=case,
+        )
+    return case
+
+
+def _case_contact(case: AidCase) -> str:
+    beneficiary = Beneficiary.objects.select_related("member__user").get(pk=case.beneficiary_id)
+    if case.filed_as == AidCase.FiledAs.SELF and case.filed_by_id and case.filed_by.email:
+        return case.filed_by.email
+    return beneficiary.contact_email
+
+
+@transaction.atomic
+def case_mark_incomplete(*, case: AidCase, by, message: str) -> AidCase:
+    """Asks the requester for what is missing (side effects: transition, e-mail)."""
+    _require(bool(message.strip()), "Dites au demandeur ce qui manque.")
+    transition(case, to=CaseStatus.INCOMPLETE, by=by, note=message, member_message=message.strip())
+    _notify(
+        template="case_incomplete",
+        to=_case_contact(case),
+        context={"case": case, "message": message, "url": _site(reverse("entraide:case", args=[case.public_id]))},
+        key=f"case-{case.pk}:incomplete:{timezone.now():%Y%m%d%H%M%S}",
+        related=case,
+    )
+    return case
+
+
+@transaction.atomic
+def case_withdraw(*, case: AidCase, by, reason: str = "") -> AidCase:
+    """Withdraws a case before its decision (side effect: transition)."""
+    _require(case.status in AidCase.BEFORE_DECISION, "Ce dossier est déjà décidé : il ne peut plus être retiré.")
+    transition(case, to=CaseStatus.WITHDRAWN, by=by, note=reason, closed_at=timezone.now())
+    return case
+
+
+# ---------------------------------------------------------------------------------------------
+# Instruction et avis
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_assign(*, case: AidCase, instructor, by, rapporteur=None) -> AidCase:
+    """Gives the case an instructor (side effects: transition, opinions asked for a student)."""
+    _require(instructor.has_perm("entraide.view_aidcase"), "L'instructeur doit faire partie du groupe Entraide.")
+    _require(
+        instructor == by or by.has_perm("entraide.assign_aidcase"),
+        "Vous pouvez prendre un dossier pour vous-même ; l'attribuer à quelqu'un d'autre demande le droit d'attribuer.",
+    )
+    if case.status == CaseStatus.SUBMITTED:
+        transition(case, to=CaseStatus.INSTRUCTION, by=by, data={"instructor": instructor.pk}, instructor=instructor)
+    else:
+        _require(case.status not in AidCase.TERMINAL, "Ce dossier est clos.")
+        AidCase.objects.filter(pk=case.pk).update(instructor=instructor)
+        case.instructor = instructor
+        audit_log(case, action="case.instructor", by=by, data={"instructor": instructor.pk})
+    if rapporteur is not None:
+        case_set_rapporteur(case=case, rapporteur=rapporteur, by=by)
+    if case.status == CaseStatus.INSTRUCTION and case.is_student_case:
+        opinions_request(case=case, by=by)
+    return case
+
+
+@transaction.atomic
+def case_set_rapporteur(*, case: AidCase, rapporteur, by) -> AidCase:
+    """Names the rapporteur who investigates and reports (side effects: UPDATE, audit)."""
+    _require(rapporteur.has_perm("entraide.view_aidcase"), "Le rapporteur doit faire partie du groupe Entraide.")
+    AidCase.objects.filter(pk=case.pk).update(rapporteur=rapporteur)
+    case.rapporteur = rapporteur
+    audit_log(case, action="case.rapporteur", by=by, data={"rapporteur": rapporteur.pk})
+    return case
+
+
+def opinion_holders(member: Member | None, on: date | None = None) -> dict[str, Member | None]:
+    """Who holds each opinion role for this student today (from the members' groups)."""
+    out: dict[str, Member | None] = dict.fromkeys(OpinionRole.values)
+    if member is None or not member.campus_id:
+        return out
+    on = on or timezone.localdate()
+    current = (
+        GroupMembership.objects.filter(starts_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .exclude(member=member)
+        .select_related("member__user")
+        .order_by("starts_on", "pk")
+    )
+    if member.entry_year:
+        promo = current.filter(
+            role=GroupMembership.Role.PROMO_DELEGATE,
+            group__kind=Group.Kind.PROMOTION,
+            group__campus_id=member.campus_id,
+            group__entry_year=member.entry_year,
+        ).first()
+        out[OpinionRole.PROMO_DELEGATE] = promo.member if promo else None
+    for role in (OpinionRole.CAMPUS_DELEGATE, OpinionRole.CAMPUS_DIRECTOR):
+        gm = current.filter(role=role, group__kind=Group.Kind.CAMPUS, group__campus_id=member.campus_id).first()
+        out[role] = gm.member if gm else None
+    return out
+
+
+@transaction.atomic
+def opinions_request(*, case: AidCase, by) -> list[Opinion]:
+    """Asks the promo delegate, the DSC and the campus director (side effects: transition, INSERTs, e-mails)."""
+    params = settings_get()
+    member = Beneficiary.objects.select_related("member").get(pk=case.beneficiary_id).member
+    holders = opinion_holders(member)
+    transition(case, to=CaseStatus.OPINIONS, by=by)
+    due_on = timezone.localdate() + timedelta(days=params.opinion_delay_days)
+    opinions = []
+    for role, holder in holders.items():
+        opinion, created = Opinion.objects.get_or_create(
+            case=case, role=role, defaults={"requested_from": holder, "due_on": due_on}
+        )
+        opinions.append(opinion)
+        if created and holder is not None:
+            _notify(
+                template="opinion_requested",
+                to=holder.contact_email,
+                context={
+                    "opinion": opinion,
+                    "holder": holder,
+                    "url": _site(reverse("entraide:opinion", args=[opinion.public_id])),
+                },
+                key=f"opinion-{opinion.pk}:requested",
+                related=opinion,
+            )
+        elif created:
+            audit_log(case, action="opinion.no_holder", by=by, data={"role": role})
+    return opinions
+
+
+@transaction.atomic
+def opinion_give(*, opinion: Opinion, by, verdict: str, text: str = "") -> Opinion:
+    """Records the opinion of the person asked (side effect: transition)."""
+    holder = opinion.requested_from
+    _require(holder is not None and holder.user_id == by.pk, "Cet avis a été demandé à une autre personne.")
+    _require(verdict in Opinion.Verdict.values, "Choisissez un avis.")
+    transition(opinion, to=OpinionStatus.GIVEN, by=by, verdict=verdict, text=text.strip(), given_at=timezone.now())
+    audit_log(opinion.case, action="case.opinion_given", by=by, data={"role": opinion.role})
+    return opinion
+
+
+@transaction.atomic
+def opinion_waive(*, opinion: Opinion, by, reason: str) -> Opinion:
+    """The committee chair goes without a missing opinion, with a logged reason (side effect: transition)."""
+    _require(by.pk in current_chair_ids(), "Seul le président du comité peut lever un avis manquant.")
+    _require(bool(reason.strip()), "Indiquez pourquoi l'avis est levé.")
+    transition(opinion, to=OpinionStatus.WAIVED, by=by, note=reason, waived_by=by, waive_reason=reason.strip())
+    audit_log(opinion.case, action="case.opinion_waived", by=by, note=reason, data={"role": opinion.role})
+    return opinion
+
+
+@transaction.atomic
+def case_mark_ready(*, case: AidCase, by, note: str = "") -> AidCase:
+    """Puts the case on the list for the next committee (side effect: transition)."""
+    pending = case.opinions.filter(status=OpinionStatus.REQUESTED).count()
+    _require(
+        pending == 0,
+        "Des avis sont encore attendus : attendez-les, ou demandez au président du comité de les lever.",
+    )
+    transition(case, to=CaseStatus.READY, by=by, note=note)
+    return case
+
+
+@transaction.atomic
+def case_back_to_instruction(*, case: AidCase, by, note: str = "") -> AidCase:
+    """Sends the case back to its instructor (side effect: transition)."""
+    transition(case, to=CaseStatus.INSTRUCTION, by=by, note=note)
+    return case
+
+
+# ---------------------------------------------------------------------------------------------
+# Séances du comité
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def session_create(*, held_on: date, by, place: str = "", members: list | None = None) -> CommitteeSession:
+    """Creates a session, convenes the committee and lists the urgent aids to ratify (INSERTs, audit)."""
+    session = CommitteeSession.objects.create(held_on=held_on, place=place or "Hôtel d'Iéna, Paris", created_by=by)
+    if members is None:
+        seats = CommitteeSeat.objects.filter(starts_on__lte=held_on).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=held_on)
+        )
+        roles = {seat.user_id: seat.role for seat in seats}
+    else:
+        chairs = current_chair_ids(held_on)
+        roles = {user.pk: (SeatRole.CHAIR if user.pk in chairs else SeatRole.MEMBER) for user in members}
+    SessionMember.objects.bulk_create(
+        [SessionMember(session=session, user_id=user_id, role=role) for user_id, role in roles.items()]
+    )
+    for urgent in UrgentAid.objects.filter(status=UrgentStatus.CONFIRMED, ratified__isnull=True):
+        if urgent.ratified_session_id is None or urgent.ratified_session.status == SessionStatus.CANCELLED:
+            UrgentAid.objects.filter(pk=urgent.pk).update(ratified_session=session)
+            AidCase.objects.filter(pk=urgent.case_id).update(session=session)
+    audit_log(session, action="session.created", by=by)
+    return session
+
+
+def _require_session_manager(session: CommitteeSession, by) -> None:
+    _require(
+        by.has_perm("entraide.manage_session") and session.members.filter(user=by).exists(),
+        "Seuls les membres convoqués à cette séance peuvent la préparer et la tenir.",
+    )
+
+
+def beneficiary_links(*, case: AidCase, user) -> list[str]:
+    """Why this committee member is linked to the case's beneficiary (empty: no link)."""
+    reasons = []
+    if case.filed_by_id == user.pk:
+        reasons.append("a déposé ou relayé la demande")
+    committee_member = member_of(user)
+    beneficiary = Beneficiary.objects.select_related("member").get(pk=case.beneficiary_id)
+    person = beneficiary.member
+    if committee_member is None or person is None:
+        return reasons
+    if person.pk == committee_member.pk:
+        family = beneficiary.kind == BeneficiaryKind.FAMILY
+        reasons.append("famille : le bénéficiaire est son proche" if family else "est le bénéficiaire")
+    if committee_member.partner_id == person.pk or person.partner_id == committee_member.pk:
+        reasons.append("famille : conjoint")
+    if (
+        person.campus_id
+        and person.entry_year
+        and (person.campus_id, person.entry_year) == (committee_member.campus_id, committee_member.entry_year)
+    ):
+        reasons.append("même promotion")
+    today = timezone.localdate()
+    current = Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+    theirs = set(
+        GroupMembership.objects.filter(current, member=person)
+        .exclude(group__kind__in=[Group.Kind.NATIONAL, Group.Kind.PROMOTION])
+        .values_list("group_id", flat=True)
+    )
+    shared = (
+        GroupMembership.objects.filter(current, member=committee_member, group_id__in=theirs)
+        .select_related("group")
+        .first()
+    )
+    if shared is not None:
+        reasons.append(f"même groupe ({shared.group.name})")
+    return reasons
+
+
+def _recusals_compute(session: CommitteeSession, case: AidCase) -> None:
+    for sm in session.members.select_related("user"):
+        reasons = beneficiary_links(case=case, user=sm.user)
+        if reasons:
+            Recusal.objects.get_or_create(
+                session=session, case=case, user=sm.user, defaults={"reason": "; ".join(reasons)[:200]}
+            )
+
+
+@transaction.atomic
+def session_add_case(*, session: CommitteeSession, case: AidCase, by) -> AidCase:
+    """Puts a ready case on the agenda and flags the linked members as recused (UPDATE, INSERTs, audit)."""
+    _require_session_manager(session, by)
+    _require(session.status == SessionStatus.PLANNED, "L'ordre du jour ne se modifie plus une fois la séance ouverte.")
+    _require(case.status == CaseStatus.READY, "Seuls les dossiers prêts pour le comité vont à l'ordre du jour.")
+    AidCase.objects.filter(pk=case.pk).update(session=session)
+    case.session = session
+    _recusals_compute(session, case)
+    audit_log(case, action="case.on_agenda", by=by, data={"session": str(session.public_id)})
+    return case
+
+
+@transaction.atomic
+def session_remove_case(*, session: CommitteeSession, case: AidCase, by) -> AidCase:
+    """Takes a case off a planned session's agenda (side effects: UPDATE, audit)."""
+    _require_session_manager(session, by)
+    _require(session.status == SessionStatus.PLANNED and case.session_id == session.pk, "Impossible ici.")
+    AidCase.objects.filter(pk=case.pk).update(session=None)
+    Recusal.objects.filter(session=session, case=case, automatic=True).delete()
+    case.session = None
+    audit_log(case, action="case.off_agenda", by=by, data={"session": str(session.public_id)})
+    return case
+
+
+@transaction.atomic
+def recusal_add(*, session: CommitteeSession, case: AidCase, user, by, reason: str) -> Recusal:
+    """Records a recusal declared in session (side effects: INSERT, audit)."""
+    _require_session_manager(session, by)
+    _require(bool(reason.strip()), "Indiquez le motif de la récusation.")
+    recusal, _created = Recusal.objects.get_or_create(
+        session=session, case=case, user=user, defaults={"reason": reason[:200], "automatic": False}
+    )
+    audit_log(case, action="case.recusal", by=by, note=reason, data={"user": user.pk})
+    return recusal
+
+
+@transaction.atomic
+def session_set_attendance(*, session: CommitteeSession, present_ids: set[int], by) -> CommitteeSession:
+    """Records who is present (side effects: UPDATEs, audit)."""
+    _require_session_manager(session, by)
+    _require(session.status != SessionStatus.CLOSED, "La séance est close.")
+    session.members.update(present=False)
+    session.members.filter(user_id__in=present_ids).update(present=True)
+    audit_log(session, action="session.attendance", by=by, data={"present": sorted(present_ids)})
+    return session
+
+
+@transaction.atomic
+def session_open(*, session: CommitteeSession, by) -> CommitteeSession:
+    """Opens the session: its agenda's cases go « en séance » (side effects: transitions)."""
+    _require_session_manager(session, by)
+    transition(session, to=SessionStatus.OPEN, by=by)
+    for case in AidCase.objects.filter(session=session, status=CaseStatus.READY):
+        transition(case, to=CaseStatus.IN_SESSION, by=by, data={"session": str(session.public_id)})
+    return session
+
+
+def quorum_for(*, session: CommitteeSession, case: AidCase) -> tuple[int, int]:
+    """(present and not recused, quorum needed)."""
+    recused = Recusal.objects.filter(session=session, case=case).values("user_id")
+    present = session.members.filter(present=True).exclude(user_id__in=recused).count()
+    return present, settings_get().quorum
+
+
+def loan_cap_left(*, member: Member | None) -> Decimal | None:
+    """What a student may still borrow as honour loans over their schooling (None: not a member)."""
+    if member is None:
+        return None
+    used = (
+        Loan.objects.filter(beneficiary__member=member, origin=LoanOrigin.HONOUR_LOAN, for_student=True)
+        .exclude(status=LoanStatus.CANCELLED)
+        .aggregate(total=Coalesce(Sum("principal_eur"), ZERO))["total"]
+    )
+    return max(settings_get().student_loan_cap_eur - used, ZERO)
+
+
+def envelope_summary(*, year: int) -> dict:
+    """The year's envelope: voted, committed by decisions, left."""
+    from .models import Envelope
+
+    envelope = Envelope.objects.filter(year=year).first()
+    committed = Decision.objects.filter(outcome=Outcome.APPROVED, decided_at__year=year).aggregate(
+        total=Coalesce(Sum("amount_eur"), ZERO)
+    )["total"]
+    amount = envelope.amount_eur if envelope else None
+    return {
+        "year": year,
+        "amount": amount,
+        "committed": committed,
+        "left": (amount - committed) if amount is not None else None,
+    }
+
+
+@transaction.atomic
+def case_decide(
+    *,
+    case: AidCase,
+    by,
+    outcome: str,
+    kind: str = "",
+    amount_eur: Decimal | None = None,
+    conditions: str = "",
+    reason: str = "",
+    instalments_count: int | None = None,
+    deferral_months: int | None = None,
+) -> Decision:
+    """Records the committee's decision; an approved loan is offered (transition, INSERTs, e-mail)."""
+    session = case.session
+    _require(session is not None and session.status == SessionStatus.OPEN, "La séance n'est pas ouverte.")
+    _require(case.status == CaseStatus.IN_SESSION, "Ce dossier n'est pas en séance.")
+    member_row = session.members.filter(user=by, present=True).first()
+    _require(member_row is not None, "Seul un membre présent à la séance enregistre une décision.")
+    _require(
+        not Recusal.objects.filter(session=session, case=case, user=by).exists(),
+        "Vous êtes récusé pour ce dossier : un autre membre enregistre la décision.",
+    )
+    present, quorum = quorum_for(session=session, case=case)
+    _require(present >= quorum, f"Quorum non atteint pour ce dossier : {present} présents non récusés sur {quorum}.")
+    amount = eur(amount_eur) if amount_eur is not None else None
+    if outcome == Outcome.APPROVED:
+        _require(kind in AidKind.values, "Choisissez la forme de l'aide accordée.")
+        _require(amount is not None and amount > 0, "Indiquez le montant accordé.")
+        if kind == AidKind.LOAN and case.is_student_case:
+            member = case.beneficiary.member
+            left = loan_cap_left(member=member)
+            cap = settings_get().student_loan_cap_eur
+            _require(
+                left is None or amount <= left,
+                f"Plafond des prêts d'honneur d'un élève dépassé : {format_eur(cap)} sur toute la scolarité, "
+                f"il reste {format_eur(left or ZERO)}.",
+            )
+    elif outcome == Outcome.REJECTED:
+        _require(bool(reason.strip()), "Indiquez le motif du refus.")
+    else:
+        _require(outcome == Outcome.ADJOURNED, "Décision inconnue.")
+    now = timezone.now()
+    decision = Decision.objects.create(
+        case=case,
+        session=session,
+        outcome=outcome,
+        kind=kind if outcome == Outcome.APPROVED else "",
+        amount_eur=amount if outcome == Outcome.APPROVED else None,
+        instalments_count=instalments_count if kind == AidKind.LOAN else None,
+        deferral_months=deferral_months if kind == AidKind.LOAN else None,
+        conditions=conditions.strip(),
+        reason=reason.strip(),
+        recorded_by=by,
+        decided_at=now,
+    )
+    if outcome == Outcome.APPROVED:
+        transition(
+            case,
+            to=CaseStatus.APPROVED,
+            by=by,
+            note=reason,
+            decided_kind=kind,
+            amount_granted_eur=amount,
+            decided_at=now,
+        )
+        if kind == AidKind.LOAN:
+            loan_offer(case=case, decision=decision, by=by)
+    elif outcome == Outcome.REJECTED:
+        transition(case, to=CaseStatus.REJECTED, by=by, note=reason, decided_at=now, closed_at=now)
+    else:
+        transition(case, to=CaseStatus.ADJOURNED, by=by, note=reason)
+    if outcome != Outcome.ADJOURNED:
+        _notify(
+            template="case_decided",
+            to=_case_contact(case),
+            context={"case": case, "decision": decision, "url": _site(reverse("entraide:case", args=[case.public_id]))},
+            key=f"case-{case.pk}:decided:{decision.pk}",
+            related=case,
+        )
+    return decision
+
+
+@transaction.atomic
+def session_close(*, session: CommitteeSession, by) -> CommitteeSession:
+    """Closes the session: undecided cases are adjourned, the minutes PDF is written (transitions, file)."""
+    _require_session_manager(session, by)
+    for case in AidCase.objects.filter(session=session, status=CaseStatus.IN_SESSION):
+        transition(case, to=CaseStatus.ADJOURNED, by=by, note="Non examiné en séance : reporté.")
+    transition(session, to=SessionStatus.CLOSED, by=by)
+    session_minutes_write(session=session)
+    return session
+
+
+@transaction.atomic
+def session_cancel(*, session: CommitteeSession, by) -> CommitteeSession:
+    """Cancels a planned session; its agenda goes back to the waiting list (transition, UPDATEs)."""
+    _require_session_manager(session, by)
+    transition(session, to=SessionStatus.CANCELLED, by=by)
+    AidCase.objects.filter(session=session, status=CaseStatus.READY).update(session=None)
+    return session
+
+
+def session_minutes_write(*, session: CommitteeSession) -> CommitteeSession:
+    """Renders the minutes and stores them in the private storage (side effect: file overwritten)."""
+    from .pdf import session_minutes_pdf
+
+    data = session_minutes_pdf(session)
+    if session.minutes_pdf:
+        session.minutes_pdf.delete(save=False)
+    session.minutes_pdf.save("pv.pdf", ContentFile(data), save=False)
+    CommitteeSession.objects.filter(pk=session.pk).update(minutes_pdf=session.minutes_pdf.name)
+    return session
+
+
+# ---------------------------------------------------------------------------------------------
+# Aide d'urgence
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def urgent_request(*, case: AidCase, by, amount_eur: Decimal, reason: str) -> UrgentAid:
+    """The instructor asks the president and the treasurer for an urgent grant (INSERT, audit)."""
+    _require(case.instructor_id == by.pk, "Seul l'instructeur du dossier demande une aide d'urgence.")
+    _require(
+        case.status in {CaseStatus.INSTRUCTION, CaseStatus.OPINIONS, CaseStatus.READY},
+        "Une aide d'urgence se demande pendant l'instruction.",
+    )
+    amount = eur(amount_eur)
+    ceiling = settings_get().urgent_ceiling_eur
+    _require(0 < amount <= ceiling, f"Une aide d'urgence ne dépasse pas {format_eur(ceiling)}.")
+    _require(bool(reason.strip()), "Expliquez l'urgence.")
+    _require(not hasattr(case, "urgent_aid") or case.urgent_aid is None, "Une aide d'urgence est déjà demandée.")
+    urgent = UrgentAid.objects.create(case=case, amount_eur=amount, reason=reason.strip(), requested_by=by)
+    audit_log(case, action="case.urgent_requested", by=by, data={"amount": str(amount)})
+    return urgent
+
+
+@transaction.atomic
+def urgent_approve(*, urgent: UrgentAid, by) -> UrgentAid:
+    """President or treasurer agrees; the second agreement grants the aid (UPDATE; then transitions)."""
+    role = urgent_role_of(by)
+    _require(role is not None, "Seuls le président et le trésorier de la Soce accordent une aide d'urgence.")
+    _require(urgent.status == UrgentStatus.PENDING, "Cette demande n'est plus en attente.")
+    ceiling = settings_get().urgent_ceiling_eur
+    _require(urgent.amount_eur <= ceiling, f"Le plafond de l'aide d'urgence est de {format_eur(ceiling)}.")
+    now = timezone.now()
+    if urgent.first_by_id is None:
+        UrgentAid.objects.filter(pk=urgent.pk, first_by__isnull=True).update(first_by=by, first_role=role, first_at=now)
+        urgent.refresh_from_db()
+        audit_log(urgent.case, action="case.urgent_first_agreement", by=by, data={"role": role})
+        return urgent
+    _require(urgent.first_by_id != by.pk, "Le second accord doit venir d'une autre personne.")
+    _require(urgent.first_role != role, "Il faut l'accord du président et celui du trésorier.")
+    transition(urgent, to=UrgentStatus.CONFIRMED, by=by, second_by=by, second_role=role, second_at=now)
+    case = urgent.case
+    transition(
+        case,
+        to=CaseStatus.APPROVED,
+        by=by,
+        note="Aide d'urgence",
+        urgent=True,
+        decided_kind=AidKind.GRANT,
+        amount_granted_eur=urgent.amount_eur,
+        decided_at=now,
+    )
+    decision = Decision.objects.create(
+        case=case,
+        outcome=Outcome.APPROVED,
+        kind=AidKind.GRANT,
+        amount_eur=urgent.amount_eur,
+        reason=urgent.reason,
+        urgent=True,
+        recorded_by=by,
+        decided_at=now,
+    )
+    _notify(
+        template="case_decided",
+        to=_case_contact(case),
+        context={"case": case, "decision": decision, "url": _site(reverse("entraide:case", args=[case.public_id]))},
+        key=f"case-{case.pk}:decided:{decision.pk}",
+        related=case,
+    )
+    return urgent
+
+
+@transaction.atomic
+def urgent_ratify(*, urgent: UrgentAid, by, ratified: bool, note: str = "") -> UrgentAid:
+    """The next session ratifies (or not) an urgent aid (side effects: UPDATE, audit)."""
+    session = CommitteeSession.objects.filter(pk=urgent.ratified_session_id).first()
+    _require(
+        session is not None and session.status == SessionStatus.OPEN, "La séance de ratification n'est pas ouverte."
+    )
+    _require(session.members.filter(user=by, present=True).exists(), "Seul un membre présent ratifie.")
+    _require(urgent.ratified is None, "Déjà examinée.")
+    UrgentAid.objects.filter(pk=urgent.pk).update(ratified=ratified, ratified_at=timezone.now(), ratification_note=note)
+    urgent.refresh_from_db()
+    audit_log(urgent.case, action="case.urgent_ratified" if ratified else "case.urgent_not_ratified", by=by, note=note)
+    return urgent
+
+
+# ---------------------------------------------------------------------------------------------
+# Secours
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def grant_prepare(
+    *, case: AidCase, by, amount_eur: Decimal, account_holder: str, iban: str, proof_required: bool = False
+) -> Grant:
+    """Prepares the payment of an approved gift; the IBAN is checked (INSERT, audit)."""
+    _require(case.status == CaseStatus.APPROVED, "Le dossier n'est pas accordé.")
+    _require(case.decided_kind in {AidKind.GRANT, AidKind.SCHOLARSHIP}, "L'aide accordée n'est pas un don.")
+    try:
+        clean_iban = iban_validate(iban)
+    except ValidationError as exc:
+        raise _as_business_error(exc) from exc
+    amount = eur(amount_eur)
+    already = case.grants.exclude(status=PaymentStatus.CANCELLED).aggregate(t=Coalesce(Sum("amount_eur"), ZERO))["t"]
+    _require(
+        0 < amount <= (case.amount_granted_eur or ZERO) - already,
+        f"Le montant dépasse ce qui reste à verser ({format_eur((case.amount_granted_eur or ZERO) - already)}).",
+    )
+    _require(bool(account_holder.strip()), "Indiquez le titulaire du compte.")
+    grant = Grant.objects.create(
+        case=case,
+        kind=case.decided_kind,
+        amount_eur=amount,
+        account_holder=account_holder.strip(),
+        iban=clean_iban,
+        proof_required=proof_required,
+        prepared_by=by,
+    )
+    audit_log(grant, action="grant.prepared", by=by, data={"amount": str(amount)})
+    return grant
+
+
+def _four_eyes(maker_id: int | None, checker) -> None:
+    _require(
+        maker_id != checker.pk,
+        "Validation refusée : la personne qui valide doit être différente de celle qui a préparé.",
+    )
+
+
+@transaction.atomic
+def grant_validate(*, grant: Grant, by) -> Grant:
+    """A second person validates the payment (side effect: transition)."""
+    _four_eyes(grant.prepared_by_id, by)
+    transition(grant, to=PaymentStatus.VALIDATED, by=by, validated_by=by)
+    return grant
+
+
+@transaction.atomic
+def grant_mark_paid(*, grant: Grant, by, paid_on: date, reference: str) -> Grant:
+    """Records the transfer; closes the grant unless a proof is awaited (transitions, maybe case closed)."""
+    _require(bool(reference.strip()), "Indiquez la référence du virement.")
+    transition(grant, to=PaymentStatus.PAID, by=by, paid_on=paid_on, payment_reference=reference.strip())
+    if grant.proof_required:
+        transition(grant, to=PaymentStatus.AWAITING_PROOF, by=by)
+    else:
+        transition(grant, to=PaymentStatus.CLOSED, by=by)
+        _case_close_if_done(grant.case, by=by)
+    return grant
+
+
+@transaction.atomic
+def grant_receive_proof(*, grant: Grant, by, document: Document | None = None) -> Grant:
+    """Records the proof of use and closes the grant (transition, maybe case closed)."""
+    transition(grant, to=PaymentStatus.CLOSED, by=by, proof_document=document)
+    _case_close_if_done(grant.case, by=by)
+    return grant
+
+
+@transaction.atomic
+def grant_cancel(*, grant: Grant, by, reason: str) -> Grant:
+    """Cancels a payment not yet made (side effect: transition)."""
+    _require(bool(reason.strip()), "Indiquez le motif de l'annulation.")
+    transition(grant, to=PaymentStatus.CANCELLED, by=by, note=reason)
+    return grant
+
+
+def _case_close_if_done(case: AidCase, *, by) -> None:
+    case.refresh_from_db()
+    if case.status != CaseStatus.APPROVED:
+        return
+    if case.decided_kind in {AidKind.GRANT, AidKind.SCHOLARSHIP}:
+        grants = list(case.grants.values_list("status", "amount_eur"))
+        closed = sum((amount for status, amount in grants if status == PaymentStatus.CLOSED), ZERO)
+        done = closed >= (case.amount_granted_eur or ZERO) and all(
+            status in {PaymentStatus.CLOSED, PaymentStatus.CANCELLED} for status, _amount in grants
+        )
+    elif case.decided_kind == AidKind.LOAN:
+        ended = {LoanStatus.REPAID, LoanStatus.FORGIVEN, LoanStatus.WRITTEN_OFF, LoanStatus.CANCELLED}
+        done = case.loans.exists() and not case.loans.exclude(status__in=ended).exists()
+    else:
+        guarantees = list(case.guarantees.all())
+        done = bool(guarantees) and all(
+            g.status == GuaranteeStatus.RELEASED
+            or (g.status == GuaranteeStatus.PAID and g.receivable and g.receivable.status not in Loan.OUTSTANDING)
+            for g in guarantees
+        )
+    if done:
+        transition(case, to=CaseStatus.CLOSED, by=by, closed_at=timezone.now())
+
+
+# ---------------------------------------------------------------------------------------------
+# Prêts d'honneur
+# ---------------------------------------------------------------------------------------------
+
+
+def _schedule_write(loan: Loan, *, version: int, principal: Decimal, first_due_on: date, count: int) -> None:
+    lines = ledger.build_schedule(principal=principal, count=count, first_due_on=first_due_on)
+    Instalment.objects.bulk_create(
+        [Instalment(loan=loan, version=version, seq=ln.seq, due_on=ln.due_on, amount_eur=ln.amount_eur) for ln in lines]
+    )
+
+
+@transaction.atomic
+def loan_offer(*, case: AidCase, decision: Decision, by) -> Loan:
+    """Creates the offered loan and its schedule; the borrower is asked to sign (INSERTs, e-mail)."""
+    params = settings_get()
+    beneficiary = Beneficiary.objects.select_related("member").get(pk=case.beneficiary_id)
+    count = decision.instalments_count or params.default_instalments
+    for_student = case.is_student_case
+    graduation_on = graduation_date_for(beneficiary.member) if for_student else None
+    deferral = decision.deferral_months if decision.deferral_months is not None else params.default_deferral_months
+    if graduation_on is not None:
+        first_due_on = ledger.student_first_due_on(graduation_on)
+    else:
+        first_due_on = ledger.add_months(timezone.localdate(decision.decided_at), max(deferral, 1))
+    loan = Loan.objects.create(
+        case=case,
+        beneficiary=beneficiary,
+        for_student=for_student,
+        principal_eur=decision.amount_eur,
+        instalments_count=count,
+        deferral_months=deferral if graduation_on is None else 0,
+        graduation_on=graduation_on,
+        first_due_on=first_due_on,
+    )
+    _schedule_write(loan, version=1, principal=loan.principal_eur, first_due_on=first_due_on, count=count)
+    audit_log(loan, action="loan.offered", by=by, data={"principal": str(loan.principal_eur)})
+    _notify(
+        template="loan_offered",
+        to=_case_contact(case),
+        context={"loan": loan, "url": _site(reverse("entraide:contract", args=[loan.public_id]))},
+        key=f"loan-{loan.pk}:offered",
+        related=loan,
+    )
+    return loan
+
+
+def contract_text(loan: Loan) -> str:
+    """The contract's wording (French, plain text), frozen at signature by its SHA-256."""
+    from .words import amount_in_words
+
+    beneficiary = loan.beneficiary
+    with translation.override("fr"):
+        return render_to_string(
+            "entraide/contract_text.txt",
+            {
+                "loan": loan,
+                "borrower": beneficiary.display_name,
+                "promo": beneficiary.member.promo_label if beneficiary.member_id else "",
+                "amount_words": amount_in_words(loan.principal_eur),
+                "instalments": list(loan.instalments.filter(version=loan.schedule_version)),
+            },
+        ).strip()
+
+
+def contract_check_amounts(*, loan: Loan, amount_words: str, amount_figures: str) -> list[str]:
+    """French error messages when what the borrower typed does not say the loan's amount."""
+    errors = []
+    if not figures_match(amount_figures, loan.principal_eur):
+        errors.append(
+            f"Le montant en chiffres ne correspond pas au montant du prêt ({format_eur(loan.principal_eur)})."
+        )
+    if not words_match(amount_words, loan.principal_eur):
+        errors.append("Le montant en lettres ne correspond pas au montant du prêt : écrivez-le en toutes lettres.")
+    return errors
+
+
+@transaction.atomic
+def contract_accept(
+    *,
+    loan: Loan,
+    user,
+    amount_words: str,
+    amount_figures: str,
+    accepted: bool,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> LoanContract:
+    """The borrower commits on their honour: amounts checked, evidence hashed (INSERT, transition, audit).
+
+    This is the contract step's interface: the signing engine (soce.lib.signing) plugs in behind it
+    (see `contract_signing_start`).
+    """
+    loan = Loan.objects.select_for_update().select_related("beneficiary__member").get(pk=loan.pk)
+    _require(loan.status == LoanStatus.OFFERED, "Ce contrat n'est plus à signer.")
+    _require(
+        loan.beneficiary.member_id is not None and loan.beneficiary.member.user_id == user.pk,
+        "Seul l'emprunteur signe son contrat.",
+    )
+    _require(accepted, "Cochez l'engagement sur l'honneur pour signer.")
+    errors = contract_check_amounts(loan=loan, amount_words=amount_words, amount_figures=amount_figures)
+    _require(not errors, " ".join(errors))
+    text = contract_text(loan)
+    now = timezone.now()
+    text_hash = hashlib.sha256(text.encode()).hexdigest()
+    evidence = {
+        "loan": str(loan.public_id),
+        "principal": str(loan.principal_eur),
+        "text_sha256": text_hash,
+        "amount_words": amount_words,
+        "amount_figures": amount_figures,
+        "user": user.pk,
+        "email": user.email,
+        "at": now.isoformat(),
+        "ip": ip,
+        "user_agent": user_agent[:300],
+    }
+    evidence_hash = hashlib.sha256(json.dumps(evidence, sort_keys=True).encode()).hexdigest()
+    contract = LoanContract.objects.create(
+        loan=loan,
+        text=text,
+        text_sha256=text_hash,
+        amount_words=amount_words[:300],
+        amount_figures=amount_figures[:40],
+        accepted_by=user,
+        accepted_at=now,
+        ip=ip,
+        user_agent=user_agent[:300],
+        evidence_sha256=evidence_hash,
+    )
+    audit_log(loan, action="loan.contract_accepted", by=user, data={**evidence, "evidence_sha256": evidence_hash})
+    transition(loan, to=LoanStatus.SIGNED, by=user)
+    from .pdf import loan_contract_pdf
+
+    contract.pdf.save("contrat.pdf", ContentFile(loan_contract_pdf(contract)), save=False)
+    LoanContract.objects.filter(pk=contract.pk).update(pdf=contract.pdf.name)
+    return contract
+
+
+@transaction.atomic
+def loan_cancel(*, loan: Loan, by, reason: str) -> Loan:
+    """Cancels an offer not taken up (side effect: transition, maybe case closed)."""
+    _require(bool(reason.strip()), "Indiquez le motif.")
+    _require(not loan.disbursements.filter(status=DisbursementStatus.PAID).exists(), "Des fonds ont déjà été versés.")
+    transition(loan, to=LoanStatus.CANCELLED, by=by, note=reason)
+    _case_close_if_done(loan.case, by=by)
+    return loan
+
+
+def _disbursed(loan: Loan, *, statuses=(DisbursementStatus.PAID,)) -> Decimal:
+    return loan.disbursements.filter(status__in=statuses).aggregate(t=Coalesce(Sum("amount_eur"), ZERO))["t"]
+
+
+@transaction.atomic
+def disbursement_prepare(*, loan: Loan, by, amount_eur: Decimal, account_holder: str, iban: str) -> Disbursement:
+    """Prepares one tranche; the IBAN is checked (INSERT, audit)."""
+    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    _require(
+        loan.status in {LoanStatus.SIGNED, LoanStatus.DISBURSING}, "Le contrat doit être signé avant tout versement."
+    )
+    try:
+        clean_iban = iban_validate(iban)
+    except ValidationError as exc:
+        raise _as_business_error(exc) from exc
+    amount = eur(amount_eur)
+    engaged = _disbursed(
+        loan, statuses=(DisbursementStatus.PREPARED, DisbursementStatus.VALIDATED, DisbursementStatus.PAID)
+    )
+    _require(
+        0 < amount <= loan.principal_eur - engaged,
+        f"La tranche dépasse ce qui reste à verser ({format_eur(loan.principal_eur - engaged)}).",
+    )
+    disbursement = Disbursement.objects.create(
+        loan=loan, amount_eur=amount, account_holder=account_holder.strip(), iban=clean_iban, prepared_by=by
+    )
+    audit_log(disbursement, action="disbursement.prepared", by=by, data={"amount": str(amount)})
+    return disbursement
+
+
+@transaction.atomic
+def disbursement_validate(*, disbursement: Disbursement, by) -> Disbursement:
+    """A second person validates the tranche (side effect: transition)."""
+    _four_eyes(disbursement.prepared_by_id, by)
+    transition(disbursement, to=DisbursementStatus.VALIDATED, by=by, validated_by=by)
+    return disbursement
+
+
+@transaction.atomic
+def disbursement_mark_paid(*, disbursement: Disbursement, by, paid_on: date, reference: str) -> Disbursement:
+    """Records the transfer; the loan moves on when the principal is fully paid out (transitions)."""
+    _require(bool(reference.strip()), "Indiquez la référence du virement.")
+    transition(disbursement, to=DisbursementStatus.PAID, by=by, paid_on=paid_on, payment_reference=reference.strip())
+    loan = Loan.objects.get(pk=disbursement.loan_id)
+    if _disbursed(loan) >= loan.principal_eur:
+        today = timezone.localdate()
+        transition(loan, to=LoanStatus.REPAYING if loan.first_due_on <= today else LoanStatus.DEFERRED, by=by)
+    elif loan.status == LoanStatus.SIGNED:
+        transition(loan, to=LoanStatus.DISBURSING, by=by)
+    return disbursement
+
+
+@transaction.atomic
+def disbursement_cancel(*, disbursement: Disbursement, by, reason: str) -> Disbursement:
+    """Cancels a tranche not yet paid (side effect: transition)."""
+    _require(bool(reason.strip()), "Indiquez le motif de l'annulation.")
+    transition(disbursement, to=DisbursementStatus.CANCELLED, by=by, note=reason)
+    return disbursement
+
+
+@transaction.atomic
+def loan_graduation_recompute(*, loan: Loan, by=None, today: date | None = None) -> bool:
+    """Moves a student's first due date when their graduation date changed (new schedule, audit)."""
+    today = today or timezone.localdate()
+    if not loan.for_student or loan.status not in {
+        LoanStatus.OFFERED,
+        LoanStatus.SIGNED,
+        LoanStatus.DISBURSING,
+        LoanStatus.DEFERRED,
+    }:
+        return False
+    if loan.first_due_on <= today or loan.schedule_base_eur > 0:
+        return False  # already repaying: a committee reschedules it
+    graduation_on = graduation_date_for(Beneficiary.objects.select_related("member").get(pk=loan.beneficiary_id).member)
+    if graduation_on is None or graduation_on == loan.graduation_on:
+        return False
+    first_due_on = max(ledger.student_first_due_on(graduation_on), today + timedelta(days=1))
+    version = loan.schedule_version + 1
+    _schedule_write(
+        loan, version=version, principal=loan.principal_eur, first_due_on=first_due_on, count=loan.instalments_count
+    )
+    old = (loan.graduation_on, loan.first_due_on)
+    Loan.objects.filter(pk=loan.pk).update(
+        graduation_on=graduation_on, first_due_on=first_due_on, schedule_version=version
+    )
+    loan.graduation_on, loan.first_due_on, loan.schedule_version = graduation_on, first_due_on, version
+    audit_log(
+        loan,
+        action="loan.first_due_recomputed",
+        by=by,
+        data={"graduation": [str(old[0]), str(graduation_on)], "first_due": [str(old[1]), str(first_due_on)]},
+    )
+    return True
+
+
+def repaid_net(loan: Loan, *, until: date | None = None) -> Decimal:
+    qs = loan.repayments.all()
+    if until is not None:
+        qs = qs.filter(received_on__lte=until)
+    sums = qs.aggregate(
+        paid=Coalesce(Sum("amount_eur", filter=Q(kind=RepaymentKind.PAYMENT)), ZERO),
+        reversed=Coalesce(Sum("amount_eur", filter=Q(kind=RepaymentKind.REVERSAL)), ZERO),
+    )
+    return sums["paid"] - sums["reversed"]
+
+
+def loan_balance(loan: Loan, *, repaid: Decimal | None = None) -> Decimal:
+    """Principal still owed (principal − repaid − forgiven − written off), never below zero."""
+    repaid = repaid_net(loan) if repaid is None else repaid
+    return max(loan.principal_eur - repaid - loan.forgiven_eur - loan.written_off_eur, ZERO)
+
+
+@transaction.atomic
+def repayment_record(
+    *, loan: Loan, by, amount_eur: Decimal, received_on: date, method: str, reference: str = "", note: str = ""
+) -> Repayment:
+    """Records money received from the borrower (INSERT, audit, arrears recomputed, maybe repaid)."""
+    loan = Loan.objects.select_for_update().get(pk=loan.pk)
+    _require(
+        loan.status in {LoanStatus.DISBURSING, LoanStatus.DEFERRED, LoanStatus.REPAYING, LoanStatus.WRITTEN_OFF},
+        "Ce prêt n'attend pas de remboursement.",
+    )
+    amount = eur(amount_eur)
+    _require(amount > 0, "Le montant doit être positif.")
+    recovery = loan.status == LoanStatus.WRITTEN_OFF
+    owed = loan.principal_eur - repaid_net(loan) - loan.forgiven_eur
+    _require(amount <= owed, f"Le montant dépasse ce qui reste dû ({format_eur(owed)}).")
+    repayment = Repayment.objects.create(
+        loan=loan,
+        kind=RepaymentKind.PAYMENT,
+        amount_eur=amount,
+        received_on=received_on,
+        method=method,
+        reference=reference.strip(),
+        note=note.strip(),
+        is_recovery=recovery,
+        recorded_by=by,
+    )
+    audit_log(loan, action="loan.repayment", by=by, data={"amount": str(amount), "recovery": recovery})
+    loan_refresh(loan=loan, by=by)
+    return repayment
+
+
+@transaction.atomic
+def repayment_reverse(*, repayment: Repayment, by, reason: str) -> Repayment:
+    """Cancels a repayment by a counter-entry; the original is never edited (INSERT, audit, recompute)."""
+    repayment = Repayment.objects.select_for_update().select_related("loan").get(pk=repayment.pk)
+    _require(repayment.kind == RepaymentKind.PAYMENT, "Une contre-passation ne se contre-passe pas.")
+    _require(not Repayment.objects.filter(reverses=repayment).exists(), "Ce remboursement est déjà contre-passé.")
+    _require(bool(reason.strip()), "Indiquez le motif de la contre-passation.")
+    reversal = Repayment.objects.create(
+        loan=repayment.loan,
+        kind=RepaymentKind.REVERSAL,
+        amount_eur=repayment.amount_eur,
+        received_on=timezone.localdate(),
+        method=repayment.method,
+        reference=repayment.reference,
+        note=reason.strip()[:255],
+        is_recovery=repayment.is_recovery,
+        reverses=repayment,
+        recorded_by=by,
+    )
+    loan = repayment.loan
+    audit_log(loan, action="loan.repayment_reversed", by=by, note=reason, data={"repayment": str(repayment.public_id)})
+    if loan.status == LoanStatus.REPAID and loan_balance(loan) > 0:
+        transition(loan, to=LoanStatus.REPAYING, by=by, note="Remboursement contre-passé")
+    loan_refresh(loan=loan, by=by)
+    return reversal
+
+
+def _current_lines(loan: Loan) -> list[tuple[date, Decimal]]:
+    return list(loan.instalments.filter(version=loan.schedule_version).values_list("due_on", "amount_eur"))
+
+
+@transaction.atomic
+def loan_refresh(*, loan: Loan, by=None, today: date | None = None) -> Loan:
+    """Moves the loan along its dates and recomputes its arrears and follow-ups (UPDATEs, transitions)."""
+    today = today or timezone.localdate()
+    loan.refresh_from_db()
+    started = loan.first_due_on <= today and (loan.status == LoanStatus.DEFERRED or _disbursed(loan) > 0)
+    if loan.status in {LoanStatus.DEFERRED, LoanStatus.DISBURSING} and started:
+        transition(loan, to=LoanStatus.REPAYING, by=by, note="Première échéance atteinte")
+    repaid = repaid_net(loan)
+    # A written-off loan becomes repaid only if recoveries bring back the whole principal.
+    if (
+        loan.status in {LoanStatus.REPAYING, LoanStatus.WRITTEN_OFF}
+        and repaid >= loan.principal_eur - loan.forgiven_eur
+    ):
+        transition(loan, to=LoanStatus.REPAID, by=by)
+        _case_close_if_done(loan.case, by=by)
+    if loan.status == LoanStatus.REPAYING:
+        arrears = ledger.compute_arrears(
+            lines=_current_lines(loan), base_eur=loan.schedule_base_eur, repaid_eur=repaid, today=today
+        )
+    else:
+        arrears = ledger.Arrears(0, ZERO, ZERO, ArrearsBucket.NONE)
+    Loan.objects.filter(pk=loan.pk).update(
+        days_past_due=arrears.days_past_due,
+        arrears_eur=arrears.arrears_eur,
+        arrears_bucket=arrears.bucket,
+        arrears_computed_on=today,
+    )
+    previous_bucket = loan.arrears_bucket
+    loan.days_past_due, loan.arrears_eur, loan.arrears_bucket = (
+        arrears.days_past_due,
+        arrears.arrears_eur,
+        arrears.bucket,
+    )
+    _follow_ups_sync(loan, arrears, today=today, previous_bucket=previous_bucket)
+    return loan
+
+
+def _follow_ups_sync(loan: Loan, arrears: ledger.Arrears, *, today: date, previous_bucket: str) -> None:
+    if arrears.bucket == ArrearsBucket.NONE:
+        closed = FollowUp.objects.filter(loan=loan, status=FollowUpStatus.OPEN).update(
+            status=FollowUpStatus.RESOLVED, done_at=timezone.now(), outcome="Retard régularisé."
+        )
+        if closed:
+            audit_log(loan, action="loan.arrears_resolved")
+        return
+    _followup, created = FollowUp.objects.get_or_create(
+        loan=loan,
+        bucket=arrears.bucket,
+        status=FollowUpStatus.OPEN,
+        defaults={"opened_on": today, "days_past_due": arrears.days_past_due},
+    )
+    if created:
+        audit_log(loan, action="loan.follow_up_opened", data={"bucket": arrears.bucket, "days": arrears.days_past_due})
+
+
+@transaction.atomic
+def followup_done(*, followup: FollowUp, by, outcome: str) -> FollowUp:
+    """Records what the camarade, the letter or the committee did (side effects: UPDATE, audit)."""
+    _require(bool(outcome.strip()), "Dites ce qui a été fait.")
+    changed = FollowUp.objects.filter(pk=followup.pk, status=FollowUpStatus.OPEN).update(
+        status=FollowUpStatus.DONE, done_by=by, done_at=timezone.now(), outcome=outcome.strip()
+    )
+    _require(changed == 1, "Ce suivi est déjà terminé.")
+    followup.refresh_from_db()
+    audit_log(followup.loan, action="loan.follow_up_done", by=by, note=outcome, data={"bucket": followup.bucket})
+    return followup
+
+
+def loans_nightly(*, today: date | None = None) -> dict:
+    """Nightly: first due dates from graduation, deferred → repaying, days past due, follow-ups."""
+    today = today or timezone.localdate()
+    counts = {"recomputed": 0, "refreshed": 0}
+    for loan in Loan.objects.filter(
+        for_student=True, status__in=[LoanStatus.OFFERED, LoanStatus.SIGNED, LoanStatus.DISBURSING, LoanStatus.DEFERRED]
+    ):
+        counts["recomputed"] += int(loan_graduation_recompute(loan=loan, today=today))
+    for loan in Loan.objects.filter(status__in=[LoanStatus.DISBURSING, LoanStatus.DEFERRED, LoanStatus.REPAYING]):
+        loan_refresh(loan=loan, today=today)
+        counts["refreshed"] += 1
+    return counts
+
+
+@transaction.atomic
+def measure_propose(
+    *,
+    loan: Loan,
+    by,
+    kind: str,
+    session: CommitteeSession,
+    decision_note: str,
+    new_instalments_count: int | None = None,
+    new_first_due_on: date | None = None,
+) -> LoanMeasure:
+    """Records a committee decision to reschedule, forgive or write off; a second person applies it."""
+    _require(kind in MeasureKind.values, "Mesure inconnue.")
+    _require(
+        session.status in {SessionStatus.OPEN, SessionStatus.CLOSED},
+        "La mesure doit avoir été décidée par une séance du comité tenue.",
+    )
+    _require(bool(decision_note.strip()), "Recopiez la décision du comité.")
+    _require(loan.status in {LoanStatus.DEFERRED, LoanStatus.REPAYING}, "Ce prêt n'a plus de solde à traiter.")
+    if kind == MeasureKind.RESCHEDULE:
+        _require(bool(new_instalments_count) and new_first_due_on is not None, "Indiquez le nouvel échéancier.")
+        _require(new_first_due_on >= timezone.localdate(), "La nouvelle première échéance doit être à venir.")
+    _require(not loan.measures.filter(status=MeasureStatus.PROPOSED).exists(), "Une mesure attend déjà sa validation.")
+    measure = LoanMeasure.objects.create(
+        loan=loan,
+        kind=kind,
+        session=session,
+        decision_note=decision_note.strip(),
+        new_instalments_count=new_instalments_count,
+        new_first_due_on=new_first_due_on,
+        amount_eur=loan_balance(loan),
+        proposed_by=by,
+    )
+    audit_log(loan, action=f"loan.measure_proposed.{kind}", by=by, note=decision_note)
+    return measure
+
+
+@transaction.atomic
+def measure_validate(*, measure: LoanMeasure, by) -> LoanMeasure:
+    """The second person applies the measure (transitions, new schedule or balance turned into gift/loss)."""
+    _four_eyes(measure.proposed_by_id, by)
+    loan = Loan.objects.select_for_update().get(pk=measure.loan_id)
+    repaid = repaid_net(loan)
+    balance = loan_balance(loan, repaid=repaid)
+    transition(
+        measure, to=MeasureStatus.VALIDATED, by=by, validated_by=by, validated_at=timezone.now(), amount_eur=balance
+    )
+    if measure.kind == MeasureKind.RESCHEDULE:
+        version = loan.schedule_version + 1
+        _schedule_write(
+            loan,
+            version=version,
+            principal=balance,
+            first_due_on=measure.new_first_due_on,
+            count=measure.new_instalments_count,
+        )
+        Loan.objects.filter(pk=loan.pk).update(
+            schedule_version=version,
+            schedule_base_eur=repaid,
+            instalments_count=measure.new_instalments_count,
+            first_due_on=min(loan.first_due_on, measure.new_first_due_on),
+        )
+        audit_log(loan, action="loan.rescheduled", by=by, data={"version": version, "balance": str(balance)})
+        loan_refresh(loan=loan, by=by)
+    elif measure.kind == MeasureKind.FORGIVE:
+        Loan.objects.filter(pk=loan.pk).update(forgiven_eur=loan.forgiven_eur + balance)
+        transition(loan, to=LoanStatus.FORGIVEN, by=by, note=measure.decision_note)
+        loan_refresh(loan=loan, by=by)
+        _case_close_if_done(loan.case, by=by)
+    else:
+        Loan.objects.filter(pk=loan.pk).update(written_off_eur=loan.written_off_eur + balance)
+        transition(loan, to=LoanStatus.WRITTEN_OFF, by=by, note=measure.decision_note)
+        loan_refresh(loan=loan, by=by)
+        _case_close_if_done(loan.case, by=by)
+    return measure
+
+
+@transaction.atomic
+def measure_cancel(*, measure: LoanMeasure, by, reason: str) -> LoanMeasure:
+    """Drops a proposed measure (side effect: transition)."""
+    transition(measure, to=MeasureStatus.CANCELLED, by=by, note=reason)
+    return measure
+
+
+# ---------------------------------------------------------------------------------------------
+# Cautions bancaires
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def guarantee_register(
+    *,
+    case: AidCase,
+    by,
+    bank: str,
+    loan_reference: str,
+    loan_amount_eur: Decimal,
+    share_percent: Decimal,
+    ceiling_eur: Decimal,
+    starts_on: date,
+    ends_on: date,
+) -> Guarantee:
+    """Enters a guarantee given to a bank for an approved case (INSERT, audit)."""
+    _require(
+        case.status == CaseStatus.APPROVED and case.decided_kind == AidKind.GUARANTEE,
+        "Le dossier n'accorde pas de caution.",
+    )
+    _require(ends_on >= starts_on, "La fin doit suivre le début.")
+    _require(Decimal(0) <= share_percent <= Decimal(100), "La part garantie est un pourcentage entre 0 et 100.")
+    ceiling = eur(ceiling_eur)
+    _require(ceiling <= (case.amount_granted_eur or ZERO), "Le plafond dépasse le montant accordé par le comité.")
+    guarantee = Guarantee.objects.create(
+        case=case,
+        bank=bank.strip(),
+        loan_reference=loan_reference.strip(),
+        loan_amount_eur=eur(loan_amount_eur),
+        share_percent=share_percent,
+        ceiling_eur=ceiling,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        created_by=by,
+    )
+    audit_log(guarantee, action="guarantee.registered", by=by)
+    return guarantee
+
+
+@transaction.atomic
+def guarantee_release(*, guarantee: Guarantee, by, released_on: date) -> Guarantee:
+    """The bank loan is repaid: the guarantee ends (transition, maybe case closed)."""
+    transition(guarantee, to=GuaranteeStatus.RELEASED, by=by, released_on=released_on)
+    _case_close_if_done(guarantee.case, by=by)
+    return guarantee
+
+
+@transaction.atomic
+def guarantee_call(*, guarantee: Guarantee, by, called_on: date, called_eur: Decimal) -> Guarantee:
+    """The bank calls the guarantee (side effect: transition)."""
+    amount = eur(called_eur)
+    _require(
+        0 < amount <= guarantee.guaranteed_eur,
+        f"L'appel dépasse le montant garanti ({format_eur(guarantee.guaranteed_eur)}).",
+    )
+    transition(guarantee, to=GuaranteeStatus.CALLED, by=by, called_on=called_on, called_eur=amount, called_by=by)
+    return guarantee
+
+
+@transaction.atomic
+def guarantee_pay(
+    *, guarantee: Guarantee, by, paid_on: date, reference: str, instalments_count: int, first_due_on: date
+) -> Guarantee:
+    """A second person pays the bank; a receivable on the student opens with its schedule (INSERTs)."""
+    _four_eyes(guarantee.called_by_id, by)
+    _require(bool(reference.strip()), "Indiquez la référence du paiement.")
+    _require(instalments_count >= 1, "Au moins une mensualité.")
+    case = guarantee.case
+    receivable = Loan.objects.create(
+        case=case,
+        beneficiary_id=case.beneficiary_id,
+        origin=LoanOrigin.GUARANTEE_CALL,
+        for_student=case.is_student_case,
+        principal_eur=guarantee.called_eur,
+        status=LoanStatus.REPAYING if first_due_on <= timezone.localdate() else LoanStatus.DEFERRED,
+        instalments_count=instalments_count,
+        first_due_on=first_due_on,
+    )
+    _schedule_write(
+        receivable, version=1, principal=receivable.principal_eur, first_due_on=first_due_on, count=instalments_count
+    )
+    audit_log(receivable, action="loan.receivable_opened", by=by, data={"guarantee": str(guarantee.public_id)})
+    transition(
+        guarantee,
+        to=GuaranteeStatus.PAID,
+        by=by,
+        paid_on=paid_on,
+        paid_reference=reference.strip(),
+        paid_by=by,
+        receivable=receivable,
+    )
+    return guarantee
+
+
+@transaction.atomic
+def statement_record(
+    *, guarantee: Guarantee, by, year: int, outstanding_eur: Decimal, received_on: date
+) -> GuaranteeStatement:
+    """Records the bank's yearly statement (INSERT or UPDATE of that year, audit)."""
+    statement, _created = GuaranteeStatement.objects.update_or_create(
+        guarantee=guarantee, year=year, defaults={"outstanding_eur": eur(outstanding_eur), "received_on": received_on}
+    )
+    audit_log(guarantee, action="guarantee.statement", by=by, data={"year": year, "outstanding": str(outstanding_eur)})
+    return statement
+
+
+# ---------------------------------------------------------------------------------------------
+# Confidentialité : journal des lectures, anonymisation
+# ---------------------------------------------------------------------------------------------
+
+
+def case_read_log(*, case: AidCase, user, request=None, what: str = "dossier", data: dict | None = None) -> None:
+    """Writes who opened this case, and what (side effect: one audit INSERT)."""
+    audit_log(case, action="case.read", by=user, request=request, data={"page": what, **(data or {})})
+
+
+def case_list_read_log(*, user, cases, request=None, what: str = "liste") -> None:
+    """One audit row naming the cases a list showed (constant cost per page)."""
+    ids = [str(c.public_id) for c in cases]
+    if ids:
+        audit_log(None, action="entraide.list_read", by=user, request=request, data={"page": what, "cases": ids})
+
+
+ANONYMOUS = "Anonymisé"
+
+
+@transaction.atomic
+def case_anonymise(*, case: AidCase, by=None) -> AidCase:
+    """Erases the personal data of a closed case, keeping amounts, dates and aggregation keys (UPDATEs, files)."""
+    _require(case.status in AidCase.TERMINAL, "Seul un dossier clos s'anonymise.")
+    _require(not case.loans.filter(status__in=Loan.OUTSTANDING).exists(), "Un prêt de ce dossier court encore.")
+    now = timezone.now()
+    for document in case.documents.all():
+        document.file.delete(save=False)
+    case.documents.all().delete()
+    AidCase.objects.filter(pk=case.pk).update(situation="", member_message="", filed_by=None, anonymised_at=now)
+    case.opinions.update(text="", requested_from=None, waive_reason="")
+    case.decisions.update(conditions="", reason="")
+    case.recusals.update(reason=ANONYMOUS)
+    case.grants.update(account_holder=ANONYMOUS, iban="", payment_reference="")
+    UrgentAid.objects.filter(case=case).update(reason=ANONYMOUS, ratification_note="")
+    for loan in case.loans.all():
+        loan.disbursements.update(account_holder=ANONYMOUS, iban="", payment_reference="")
+        # The one sanctioned change to ledger rows: references may carry a name.
+        loan.repayments.update(reference="", note="")
+        loan.follow_ups.update(outcome="")
+        contract = LoanContract.objects.filter(loan=loan).first()
+        if contract is not None:
+            if contract.pdf:
+                contract.pdf.delete(save=False)
+            LoanContract.objects.filter(pk=contract.pk).update(
+                text="", amount_words="", amount_figures="", ip=None, user_agent="", pdf=""
+            )
+    case.guarantees.update(loan_reference=ANONYMOUS, paid_reference="")
+    beneficiary = case.beneficiary
+    if not beneficiary.cases.filter(anonymised_at__isnull=True).exclude(pk=case.pk).exists():
+        Beneficiary.objects.filter(pk=beneficiary.pk).update(
+            member=None, first_name="", last_name="", email="", phone="", anonymised_at=now
+        )
+    audit_log(case, action="case.anonymised", by=by)
+    case.refresh_from_db()
+    return case
+
+
+def cases_anonymise_expired(*, today: date | None = None) -> int:
+    """Anonymises the cases closed for longer than the retention period (see case_anonymise)."""
+    today = today or timezone.localdate()
+    years = settings_get().retention_years
+    limit = timezone.make_aware(
+        datetime.combine(ledger.safe_date(today.year - years, today.month, today.day), time.min)
+    )
+    count = 0
+    candidates = AidCase.objects.filter(
+        status__in=AidCase.TERMINAL, anonymised_at__isnull=True, status_changed_at__lt=limit
+    ).exclude(loans__status__in=Loan.OUTSTANDING)
+    for case in candidates.distinct():
+        case_anonymise(case=case)
+        count += 1
+    return count
+
+
+# ---------------------------------------------------------------------------------------------
+# Relances (moteur générique soce.lib.reminders)
+# ---------------------------------------------------------------------------------------------
+
+REMINDER_STEPS = [
+    # code, name, rule, template
+    ("entraide-opinions-due", "Entraide : avis à rendre", "entraide.opinions_due", "entraide/opinion_reminder"),
+    (
+        "entraide-arrears-friendly",
+        "Entraide : rappel amical d'échéance",
+        "entraide.arrears_friendly",
+        "entraide/arrears_friendly",
+    ),
+]
+
+
+def reminders_ensure() -> int:
+    """Creates the daily reminder steps of the entraide if missing (side effect: INSERTs once)."""
+    from soce.lib.reminders import services as reminders
+
+    for code, name, rule, template in REMINDER_STEPS:
+        reminders.step_ensure(
+            code=code, name=name, rule=rule, template=template, rolling=True, is_reminder=False, campaign="entraide"
+        )
+    return len(REMINDER_STEPS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Portail : dépôt d'une demande en une fois
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_file(
+    *,
+    by,
+    member: Member,
+    for_whom: str,
+    kind_requested: str,
+    purpose: str,
+    amount_requested_eur: Decimal,
+    situation: str,
+    files: list,
+    relay_email: str = "",
+    relative: dict | None = None,
+    submit: bool = True,
+) -> AidCase:
+    """Files a request from the portal: beneficiary, case, documents, submission (all or nothing)."""
+    filed_as = AidCase.FiledAs.SELF
+    if for_whom == "family":
+        relative = relative or {}
+        beneficiary = beneficiary_ensure(
+            kind=BeneficiaryKind.FAMILY,
+            member=member,
+            relation=relative.get("relation", ""),
+            first_name=relative.get("first_name", ""),
+            last_name=relative.get("last_name", ""),
+        )
+    elif for_whom == "relay":
+        target = (
+            Member.objects.select_related("category", "campus")
+            .filter(Q(email__iexact=relay_email) | Q(user__email__iexact=relay_email))
+            .first()
+        )
+        _require(target is not None, "Aucun membre de la Soce n'est connu sous cet e-mail.")
+        _require(target.pk != member.pk, "Pour vous-même, choisissez « Pour moi ».")
+        beneficiary = beneficiary_ensure(kind=student_kind_for(target), member=target)
+        filed_as = AidCase.FiledAs.RELAY
+    else:
+        beneficiary = beneficiary_ensure(kind=student_kind_for(member), member=member)
+    case = case_create(
+        beneficiary=beneficiary,
+        by=by,
+        kind_requested=kind_requested,
+        purpose=purpose,
+        amount_requested_eur=amount_requested_eur,
+        situation=situation,
+        filed_as=filed_as,
+    )
+    for uploaded in files:
+        document_add(case=case, uploaded=uploaded, by=by)
+    if submit:
+        case_submit(case=case, by=by)
+    return case

@@ -1,0 +1,218 @@
+"""Portail du membre : mes demandes et mes prêts, déposer une demande, signer un contrat, rendre un avis."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from members.selectors import member_for_user
+from soce.lib.exceptions import BusinessError
+
+from . import selectors, services
+from .forms import ContractForm, DocumentForm, OpinionForm, RequestForm
+from .models import CaseStatus, LoanStatus, OpinionStatus
+from .status_text import case_status_for_member, loan_status_for_member
+
+EDITABLE = {
+    CaseStatus.DRAFT,
+    CaseStatus.SUBMITTED,
+    CaseStatus.INCOMPLETE,
+    CaseStatus.INSTRUCTION,
+    CaseStatus.OPINIONS,
+    CaseStatus.READY,
+}
+
+
+@require_GET
+def home(request):
+    cases = list(selectors.my_cases(user=request.user))
+    for case in cases:
+        case.member_status = case_status_for_member(case)
+    loans = list(selectors.my_loans(user=request.user))
+    for loan in loans:
+        loan.member_status = loan_status_for_member(loan)
+    opinions = list(selectors.my_opinions(user=request.user).select_related("case"))
+    return render(
+        request,
+        "entraide/portal/home.html",
+        {"cases": cases, "loans": loans, "opinions": opinions, "is_entraide": selectors.is_entraide(request.user)},
+    )
+
+
+def request_new(request):
+    member = member_for_user(user=request.user)
+    if member is None:
+        return render(request, "entraide/portal/no_member.html", status=200)
+    form = RequestForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            case = services.request_file(
+                by=request.user,
+                member=member,
+                for_whom=data["for_whom"],
+                kind_requested=data["kind_requested"],
+                purpose=data["purpose"],
+                amount_requested_eur=data["amount_requested_eur"],
+                situation=data["situation"],
+                files=data["documents"],
+                relay_email=data.get("relay_email") or "",
+                relative={
+                    "first_name": data.get("relative_first_name") or "",
+                    "last_name": data.get("relative_last_name") or "",
+                    "relation": data.get("relative_relation") or "",
+                },
+                submit="draft" not in request.POST,
+            )
+        except BusinessError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if case.status == CaseStatus.DRAFT:
+                messages.info(
+                    request, _("Votre demande est enregistrée comme brouillon : envoyez-la quand elle est prête.")
+                )
+            else:
+                messages.success(
+                    request,
+                    _("Votre demande est envoyée. Un bénévole de l'entraide vous répondra en toute confidentialité."),
+                )
+            return redirect("entraide:case", ref=case.public_id)
+    return render(request, "entraide/portal/request.html", {"form": form, "member": member})
+
+
+def case_detail(request, ref):
+    case = selectors.my_case_get(user=request.user, public_id=ref)
+    document_form = DocumentForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "document" and case.status in EDITABLE:
+                document_form = DocumentForm(request.POST, request.FILES)
+                if document_form.is_valid():
+                    services.document_add(
+                        case=case,
+                        uploaded=document_form.cleaned_data["file"],
+                        by=request.user,
+                        label=document_form.cleaned_data["label"],
+                    )
+                    messages.success(request, _("La pièce est ajoutée à votre dossier."))
+                    return redirect("entraide:case", ref=case.public_id)
+            elif action == "submit":
+                services.case_submit(case=case, by=request.user, request=request)
+                messages.success(request, _("Votre demande est envoyée."))
+                return redirect("entraide:case", ref=case.public_id)
+            elif action == "withdraw":
+                services.case_withdraw(case=case, by=request.user, reason=_("Retirée par le demandeur"))
+                messages.info(request, _("Votre demande est retirée."))
+                return redirect("entraide:home")
+            else:
+                raise Http404
+        except BusinessError as exc:
+            messages.error(request, str(exc))
+            return redirect("entraide:case", ref=case.public_id)
+    services.case_read_log(case=case, user=request.user, request=request, what="portail")
+    return render(
+        request,
+        "entraide/portal/case.html",
+        {
+            "case": case,
+            "member_status": case_status_for_member(case),
+            "documents": list(case.documents.all()),
+            "loans": list(case.loans.exclude(status=LoanStatus.CANCELLED)),
+            "document_form": document_form,
+            "can_add_documents": case.status in EDITABLE,
+            "can_submit": case.status in {CaseStatus.DRAFT, CaseStatus.INCOMPLETE},
+            "can_withdraw": case.status in case.BEFORE_DECISION,
+        },
+    )
+
+
+@require_GET
+def loan_detail(request, ref):
+    loan = selectors.my_loan_get(user=request.user, public_id=ref)
+    data = selectors.loan_detail_data(loan=loan)
+    return render(
+        request,
+        "entraide/portal/loan.html",
+        {"loan": loan, "member_status": loan_status_for_member(loan), **data},
+    )
+
+
+def contract(request, ref):
+    loan = selectors.my_loan_get(user=request.user, public_id=ref)
+    if loan.status != LoanStatus.OFFERED:
+        return redirect("entraide:loan", ref=loan.public_id)
+    form = ContractForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contract_accept(
+                loan=loan,
+                user=request.user,
+                amount_words=form.cleaned_data["amount_words"],
+                amount_figures=form.cleaned_data["amount_figures"],
+                accepted=form.cleaned_data["accepted"],
+                ip=request.META.get("REMOTE_ADDR"),
+                user_agent=request.headers.get("user-agent", ""),
+            )
+        except BusinessError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Votre contrat est signé. Le service entraide prépare le versement."))
+            return redirect("entraide:loan", ref=loan.public_id)
+    instalments = list(loan.instalments.filter(version=loan.schedule_version).order_by("seq"))
+    return render(
+        request,
+        "entraide/portal/contract.html",
+        {"loan": loan, "form": form, "text": services.contract_text(loan), "instalments": instalments},
+    )
+
+
+@require_GET
+def contract_pdf(request, ref):
+    loan = selectors.my_loan_get(user=request.user, public_id=ref)
+    contract = getattr(loan, "contract", None) if hasattr(loan, "contract") else None
+    if contract is None or not contract.pdf:
+        raise Http404("Contrat introuvable.")
+    return FileResponse(
+        contract.pdf.open("rb"),
+        content_type="application/pdf",
+        as_attachment=True,
+        filename=f"contrat-{loan.reference}.pdf",
+    )
+
+
+def opinion(request, ref):
+    item = selectors.opinion_get_for(user=request.user, public_id=ref)
+    form = OpinionForm(request.POST or None)
+    if request.method == "POST" and item.status == OpinionStatus.REQUESTED and form.is_valid():
+        try:
+            services.opinion_give(
+                opinion=item, by=request.user, verdict=form.cleaned_data["verdict"], text=form.cleaned_data["text"]
+            )
+        except BusinessError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Merci : votre avis est transmis au comité d'entraide."))
+            return redirect("entraide:home")
+    services.case_read_log(case=item.case, user=request.user, request=request, what="avis")
+    return render(request, "entraide/portal/opinion.html", {"opinion": item, "case": item.case, "form": form})
+
+
+@require_GET
+def document_download(request, ref):
+    document = selectors.document_get_for(user=request.user, public_id=ref)
+    services.case_read_log(
+        case=document.case, user=request.user, request=request, what="pièce", data={"document": str(document.public_id)}
+    )
+    response = FileResponse(
+        document.file.open("rb"),
+        content_type=document.content_type,
+        as_attachment=True,
+        filename=f"piece-{document.public_id.hex[:8]}.{document.extension}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
