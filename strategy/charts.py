@@ -8,6 +8,7 @@ la `<desc>` est l'alternative textuelle complète (les valeurs en mots). Tout te
 from __future__ import annotations
 
 import hashlib
+import itertools
 from datetime import date
 from decimal import Decimal
 
@@ -24,8 +25,12 @@ BLUE = "#0b3d63"
 GOLD = "#b8892b"
 
 
+_COUNTER = itertools.count(1)
+
+
 def _id(*parts) -> str:
-    return "g" + hashlib.sha256(repr(parts).encode()).hexdigest()[:10]
+    """Unique within a page even when the same chart appears twice (one-pager and detail pages)."""
+    return "g" + hashlib.sha256(repr(parts).encode()).hexdigest()[:8] + str(next(_COUNTER))
 
 
 def _f(value: Decimal | float | int) -> str:

@@ -1069,13 +1069,14 @@ def _values(rng, plan, indicators, people, today) -> int:
                 by=updater,
                 today=entered_on,
             )
-            IndicatorValue.objects.filter(pk=row.pk).update(entered_at=_at(entered_on))
+            IndicatorValue.objects.filter(pk=row.pk).update(entered_at=min(_at(entered_on), timezone.now()))
             count += 1
             if last and spec["code"] in ("mentorats", "eleves-instances"):
                 continue  # awaiting the owner's approval
             approver = owner if owner and owner != updater else people["bureau"]
             services.value_approve(value=row, by=approver)
-            IndicatorValue.objects.filter(pk=row.pk).update(approved_at=_at(entered_on + timedelta(days=3), 15))
+            approved_at = min(_at(entered_on + timedelta(days=3), 15), timezone.now())
+            IndicatorValue.objects.filter(pk=row.pk).update(approved_at=approved_at)
     # a correction, with its reason, approved by the owner
     ateliers = Indicator.objects.get(code="ateliers-participants")
     original = ateliers.values.filter(status=IndicatorValue.Status.APPROVED, period_start=date(2024, 1, 1)).first()

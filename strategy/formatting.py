@@ -54,9 +54,12 @@ def fmt_signed(value, unit: str = "count", decimals: int | None = None) -> str:
     number = to_decimal(value)
     if number is None:
         return "—"
-    text = fmt(abs(number), unit, decimals)
-    if unit == "percent":
-        text = text.replace(f"{NBSP}%", f"{NBSP}pt")
+    if unit == "relative":  # a relative change, in percent
+        text = fmt(abs(number), "percent", decimals)
+    elif unit == "percent":  # the change of a percentage is in points
+        text = fmt(abs(number), "percent", decimals).replace(f"{NBSP}%", f"{NBSP}pt")
+    else:
+        text = fmt(abs(number), unit, decimals)
     return ("+" if number > 0 else ("−" if number < 0 else "±")) + text
 
 

@@ -30,7 +30,7 @@ STATUS_MARK = {
     Status.ON_TRACK: "✓",
     Status.BEHIND: "!",
     Status.OFF_TRACK: "✗",
-    Status.OUTDATED: "⌛",
+    Status.OUTDATED: "?",
     Status.NO_DATA: "–",
     Status.CONFIG_ERROR: "⚙",
     Status.TRACK_ONLY: "·",

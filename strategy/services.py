@@ -531,9 +531,10 @@ def checkin_record(
 
 
 def figures_digest(figures: dict) -> tuple[dict, str]:
-    """The figures as stored (JSON round-trip) and the SHA-256 of their canonical JSON."""
-    text = json.dumps(figures, cls=DjangoJSONEncoder, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return json.loads(text), hashlib.sha256(text.encode()).hexdigest()
+    """The figures as stored (JSON round-trip, order kept) and the SHA-256 of their canonical JSON (sorted keys)."""
+    stored = json.loads(json.dumps(figures, cls=DjangoJSONEncoder, ensure_ascii=False))
+    canonical = json.dumps(stored, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return stored, hashlib.sha256(canonical.encode()).hexdigest()
 
 
 @transaction.atomic
