@@ -44,11 +44,18 @@ def is_entraide(user) -> bool:
     return bool(user.is_authenticated and user.has_perm(ENTRAIDE_PERM))
 
 
+def _urgent_role(user) -> str | None:
+    """The user's national office (president/treasurer), looked up once per request."""
+    if not hasattr(user, "_entraide_urgent_role"):
+        user._entraide_urgent_role = urgent_role_of(user)
+    return user._entraide_urgent_role
+
+
 def _circle_q(user) -> Q:
     in_session = Exists(SessionMember.objects.filter(session_id=OuterRef("session_id"), user_id=user.pk))
     recused = Exists(Recusal.objects.filter(session_id=OuterRef("session_id"), case_id=OuterRef("pk"), user_id=user.pk))
     q = Q(instructor_id=user.pk) | Q(rapporteur_id=user.pk) | (Q(in_session) & ~Q(recused))
-    if urgent_role_of(user):
+    if _urgent_role(user):
         q |= Q(Exists(UrgentAid.objects.filter(case_id=OuterRef("pk"))))
     return q
 
@@ -339,7 +346,7 @@ def urgent_get_for(*, user, pk: int) -> UrgentAid:
 
 
 def urgent_pending(*, user) -> QuerySet[UrgentAid]:
-    if not urgent_role_of(user):
+    if not _urgent_role(user):
         return UrgentAid.objects.none()
     return UrgentAid.objects.filter(status="pending").select_related("case", "first_by", "requested_by")
 

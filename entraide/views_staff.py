@@ -197,9 +197,8 @@ class CaseAccessLog(EntraideStaffMixin, View):
 
 
 class CaseAction(EntraideStaffMixin, View):
-    def post(self, request, ref):
+    def post(self, request, ref, action):
         case = selectors.case_get_for(user=request.user, public_id=ref)
-        action = self.kwargs["action"]
         user = request.user
         post, files = request.POST, request.FILES
         actions = {
@@ -376,9 +375,8 @@ class SessionMinutes(EntraideStaffMixin, View):
 
 
 class SessionAction(EntraideStaffMixin, View):
-    def post(self, request, ref):
+    def post(self, request, ref, action):
         session = selectors.session_get_for(user=request.user, public_id=ref)
-        action = self.kwargs["action"]
         user = request.user
         post = request.POST
         members = list(session.members.select_related("user"))

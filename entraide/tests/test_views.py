@@ -1,0 +1,400 @@
+"""Pages : qui voit quoi (404 hors du cercle), lectures journalisées, dépôt au portail, budgets de requêtes,
+et le parcours 5 (« un élève demande de l'aide ») au client de test."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group as AuthGroup
+from django.test import Client
+from django.urls import reverse
+
+from conftest import staff_user_with
+from entraide import services
+from entraide.models import AidCase, Opinion
+from soce.lib import roles
+from soce.lib.models import AuditEvent
+
+from .conftest import (
+    VALID_IBAN,
+    approved_loan,
+    client_for,
+    entraide_user,
+    file_case,
+    member_user,
+    pdf_bytes,
+    to_session,
+    upload,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def reads(case):
+    return AuditEvent.objects.filter(action="case.read", object_id=str(case.pk))
+
+
+# --- Matrice d'accès ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/entraide/", "/entraide/demande/", "/entraide/gestion/"])
+def test_anonymous_goes_to_login(anon, url):
+    response = anon.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_access_matrix(member_client, instructor):
+    bureau = client_for(staff_user_with(roles.BUREAU, "bureau@exemple.fr"))
+    secretariat = client_for(staff_user_with(roles.SECRETARIAT, "secretariat@exemple.fr"))
+    entraide = client_for(instructor)
+    for client, portal, staff in [
+        (member_client, 200, 404),
+        (bureau, 200, 404),
+        (secretariat, 200, 404),
+        (entraide, 200, 200),
+    ]:
+        assert client.get("/entraide/").status_code == portal
+        assert client.get("/entraide/demande/").status_code == portal
+        assert client.get("/entraide/gestion/").status_code == staff
+        assert client.get("/entraide/gestion/dossiers/").status_code == staff
+
+
+def test_the_bureau_role_holds_no_entraide_permission(db):
+    codenames = AuthGroup.objects.get(name=roles.BUREAU).permissions.filter(content_type__app_label="entraide")
+    assert not codenames.exists()
+
+
+def test_staff_pages_need_the_second_factor(instructor):
+    client = Client()
+    client.force_login(instructor)
+    response = client.get("/entraide/gestion/")
+    assert response.status_code == 302 and "reauthenticate" in response["Location"]
+
+
+# --- Confidentialité : cercle du dossier, lectures journalisées -----------------------------------
+
+
+def test_case_is_404_outside_its_circle_and_every_read_is_logged(
+    student_case, student_user, instructor, outsider, committee
+):
+    url = reverse("entraide:staff_case", args=[student_case.public_id])
+    assert client_for(outsider).get(url).status_code == 404
+    assert client_for(committee[1]).get(url).status_code == 404  # not yet on a session
+    stranger = Client()
+    stranger.force_login(member_user("curieux@exemple.fr")[0])
+    assert stranger.get(reverse("entraide:case", args=[student_case.public_id])).status_code == 404
+    # The beneficiary never reaches the staff page, only their own portal page.
+    owner = Client()
+    owner.force_login(student_user)
+    assert owner.get(url).status_code == 404
+    assert owner.get(reverse("entraide:case", args=[student_case.public_id])).status_code == 200
+
+    services.case_assign(case=student_case, instructor=instructor, by=instructor)
+    response = client_for(instructor).get(url)
+    assert response.status_code == 200
+    assert student_case.beneficiary.member.full_name in response.content.decode()
+    assert reads(student_case).filter(actor=instructor, data__page="dossier").count() == 1
+    assert reads(student_case).filter(actor=student_user, data__page="portail").count() == 1
+    assert not reads(student_case).filter(actor=outsider).exists()
+
+    log = client_for(instructor).get(reverse("entraide:staff_case_access", args=[student_case.public_id]))
+    assert log.status_code == 200
+    assert str(instructor) in log.content.decode()
+    assert (
+        client_for(outsider).get(reverse("entraide:staff_case_access", args=[student_case.public_id])).status_code
+        == 404
+    )
+
+
+def test_session_members_join_the_circle_except_the_recused(student_case, instructor, committee, outsider):
+    session = to_session(student_case, instructor=instructor, committee=committee)
+    services.recusal_add(session=session, case=student_case, user=committee[3], by=committee[0], reason="Voisin")
+    url = reverse("entraide:staff_case", args=[student_case.public_id])
+    assert client_for(committee[1]).get(url).status_code == 200
+    assert client_for(committee[3]).get(url).status_code == 404
+    page = client_for(committee[3]).get(reverse("entraide:staff_session", args=[session.public_id])).content.decode()
+    assert "vous êtes récusé" in page
+    assert student_case.beneficiary.member.full_name not in page
+    assert client_for(outsider).get(reverse("entraide:staff_session", args=[session.public_id])).status_code == 200
+    # A session page lists names: one audit row names the cases it showed to whom.
+    client_for(committee[1]).get(reverse("entraide:staff_session", args=[session.public_id]))
+    logged = AuditEvent.objects.filter(action="entraide.list_read", actor=committee[1]).latest("at")
+    assert logged.data == {"page": "séance", "cases": [str(student_case.public_id)]}
+
+
+def test_documents_are_served_only_through_the_checked_view(student_case, student_user, instructor, outsider):
+    document = student_case.documents.get()
+    assert not document.file.name.endswith("devis.pdf")  # never the uploaded name on disk
+    url = reverse("entraide:document", args=[document.public_id])
+    assert client_for(outsider).get(url).status_code == 404
+    services.case_assign(case=student_case, instructor=instructor, by=instructor)
+    response = client_for(instructor).get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == pdf_bytes()
+    assert reads(student_case).filter(actor=instructor, data__page="pièce").exists()
+    owner = Client()
+    owner.force_login(student_user)
+    assert owner.get(url).status_code == 200
+
+
+def test_private_storage_is_outside_the_media_root(student_case, settings, anon, member_client):
+    document = student_case.documents.get()
+    path = document.file.path
+    assert not path.startswith(str(settings.MEDIA_ROOT))
+    assert member_client.get(f"{settings.MEDIA_URL}{document.file.name}").status_code == 404
+
+
+# --- Portail -------------------------------------------------------------------------------------
+
+
+def test_member_files_a_request_with_documents(student_user, student, delegates):
+    client = Client()
+    client.force_login(student_user)
+    response = client.post(
+        "/entraide/demande/",
+        {
+            "for_whom": "self",
+            "kind_requested": "loan",
+            "purpose": "mobility",
+            "amount_requested_eur": "3000",
+            "situation": "Semestre à l'étranger.",
+            "documents": [upload("devis.pdf"), upload("photo.pdf")],
+            "send": "1",
+        },
+        follow=True,
+    )
+    case = AidCase.objects.get()
+    assert response.redirect_chain[-1][0] == reverse("entraide:case", args=[case.public_id])
+    assert case.status == "submitted" and case.documents.count() == 2
+    html = response.content.decode()
+    assert "Reçue" in html and "Votre demande est envoyée" in html
+
+
+def test_portal_refuses_a_renamed_executable(student_user):
+    client = Client()
+    client.force_login(student_user)
+    response = client.post(
+        "/entraide/demande/",
+        {
+            "for_whom": "self",
+            "kind_requested": "grant",
+            "purpose": "hardship",
+            "amount_requested_eur": "300",
+            "situation": "…",
+            "documents": [upload("releve.pdf", b"MZ\x90\x00" + b"\x00" * 64)],
+        },
+    )
+    assert response.status_code == 200
+    assert "Seuls les PDF et les images" in response.content.decode()
+    assert not AidCase.objects.exists()
+
+
+def test_member_without_a_record_is_told_what_to_do(db):
+    from members.tests.factories import UserFactory
+
+    client = Client()
+    client.force_login(UserFactory(email="sansfiche@exemple.fr"))
+    assert "pas encore relié" in client.get("/entraide/demande/").content.decode()
+
+
+def test_opinion_page_only_for_the_person_asked(student_case, instructor, delegates):
+    services.case_assign(case=student_case, instructor=instructor, by=instructor)
+    opinion = Opinion.objects.get(case=student_case, role="promo_delegate")
+    url = reverse("entraide:opinion", args=[opinion.public_id])
+    other = Client()
+    other.force_login(delegates["campus_delegate"].user)
+    assert other.get(url).status_code == 404
+    delegate = Client()
+    delegate.force_login(delegates["promo_delegate"].user)
+    assert delegate.get(url).status_code == 200
+    delegate.post(url, {"verdict": "favourable", "text": "Élève sérieux."})
+    opinion.refresh_from_db()
+    assert (opinion.status, opinion.verdict) == ("given", "favourable")
+
+
+# --- Budgets de requêtes des listes --------------------------------------------------------------
+
+
+def test_case_list_query_count_is_constant(student_user, student, instructor, delegates, django_assert_num_queries):
+    for _ in range(3):
+        services.case_assign(case=file_case(student_user, student, files=[]), instructor=instructor, by=instructor)
+    client = client_for(instructor)
+    url = reverse("entraide:staff_cases")
+    client.get(url)  # warm the session and content-type caches
+
+    # session, user, user perms, group perms, TOTP authenticator, urgent role (member, national offices),
+    # count, page of cases (+beneficiary, member, campus, instructor, session), audit INSERT naming the page
+    with django_assert_num_queries(10) as captured:
+        client.get(url)
+    baseline = len(captured.captured_queries)
+    for _ in range(3):
+        services.case_assign(case=file_case(student_user, student, files=[]), instructor=instructor, by=instructor)
+    with django_assert_num_queries(baseline):
+        client.get(url)
+
+
+def test_loan_list_and_portal_home_query_counts_are_constant(
+    student_case, student_user, student, instructor, committee, delegates, django_assert_num_queries
+):
+    approved_loan(student_case, instructor=instructor, committee=committee, amount="1000")
+    staff = client_for(instructor)
+    owner = Client()
+    owner.force_login(student_user)
+    staff.get(reverse("entraide:staff_loans"))
+    owner.get("/entraide/")
+
+    # session, user, user perms, group perms, TOTP authenticator, urgent role (member, national offices),
+    # count, page of loans (+case, borrower, member, campus), audit INSERT naming the page
+    with django_assert_num_queries(10) as staff_captured:
+        staff.get(reverse("entraide:staff_loans"))
+    # session, user, my cases (+beneficiary, member), my loans, opinions asked of me, nav perms (user, group)
+    with django_assert_num_queries(7) as portal_captured:
+        owner.get("/entraide/")
+    # session, user, user perms, group perms, TOTP authenticator, urgent role (member, national offices),
+    # grants (+case, borrower, member, preparer, validator), tranches (+loan, borrower, member, preparer,
+    # validator), grants awaiting a proof
+    with django_assert_num_queries(10):
+        staff.get(reverse("entraide:staff_payments"))
+    second = file_case(student_user, student, amount="1000", files=[])
+    approved_loan(second, instructor=instructor, committee=committee, amount="1000")
+    with django_assert_num_queries(len(staff_captured.captured_queries)):
+        staff.get(reverse("entraide:staff_loans"))
+    with django_assert_num_queries(len(portal_captured.captured_queries)):
+        owner.get("/entraide/")
+
+
+# --- Parcours 5 au client de test -----------------------------------------------------------------
+
+
+def test_journey_student_asks_for_help(student_user, student, delegates, instructor, committee, mailoutbox):
+    student_client = Client()
+    student_client.force_login(student_user)
+    student_client.post(
+        "/entraide/demande/",
+        {
+            "for_whom": "self",
+            "kind_requested": "loan",
+            "purpose": "mobility",
+            "amount_requested_eur": "3000",
+            "situation": "Semestre à Montréal.",
+            "documents": [upload()],
+            "send": "1",
+        },
+    )
+    case = AidCase.objects.get()
+    staff = client_for(instructor)
+    staff.post(reverse("entraide:staff_triage", args=[case.public_id]), {"instructor": instructor.pk}, follow=True)
+    case.refresh_from_db()
+    assert case.status == "opinions" and case.opinions.count() == 3
+    for opinion in case.opinions.all():
+        delegate = Client()
+        delegate.force_login(opinion.requested_from.user)
+        delegate.post(reverse("entraide:opinion", args=[opinion.public_id]), {"verdict": "favourable", "text": ""})
+    staff.post(reverse("entraide:staff_case_action", args=[case.public_id, "pret-pour-comite"]), {"note": ""})
+    chair = client_for(committee[0])
+    response = chair.post(reverse("entraide:staff_sessions"), {"held_on": date.today().isoformat(), "place": "Paris"})
+    session_url = response["Location"]
+    ref = session_url.rstrip("/").split("/")[-1]
+    chair.post(f"{session_url}ajouter/", {"case": case.public_id})
+    chair.post(f"{session_url}presences/", {"present": [str(u.pk) for u in committee]})
+    chair.post(f"{session_url}ouvrir/")
+    member = client_for(committee[1])
+    page = member.get(session_url).content.decode()
+    assert student.full_name in page
+    case.refresh_from_db()
+    member.post(
+        f"{session_url}decider/",
+        {
+            "case": case.public_id,
+            f"c{case.pk}-outcome": "approved",
+            f"c{case.pk}-kind": "loan",
+            f"c{case.pk}-amount_eur": "3000",
+            f"c{case.pk}-instalments_count": "30",
+        },
+    )
+    case.refresh_from_db()
+    assert case.status == "approved"
+    loan = case.loans.get()
+    contract_url = reverse("entraide:contract", args=[loan.public_id])
+    wrong = student_client.post(
+        contract_url, {"amount_figures": "3000", "amount_words": "trois cents euros", "accepted": "on"}
+    )
+    assert "en lettres ne correspond pas" in wrong.content.decode()
+    student_client.post(
+        contract_url, {"amount_figures": "3 000", "amount_words": "trois mille euros", "accepted": "on"}
+    )
+    loan.refresh_from_db()
+    assert loan.status == "signed"
+    staff.post(
+        reverse("entraide:staff_loan_action", args=[loan.public_id, "tranche"]),
+        {"amount_eur": "3000", "account_holder": student.full_name, "iban": VALID_IBAN},
+    )
+    tranche = loan.disbursements.get()
+    own = staff.post(
+        reverse("entraide:staff_payment_action", args=["tranche", tranche.public_id, "valider"]), follow=True
+    )
+    assert "différente de celle qui a préparé" in own.content.decode()
+    member.post(reverse("entraide:staff_payment_action", args=["tranche", tranche.public_id, "valider"]))
+    staff.post(
+        reverse("entraide:staff_payment_action", args=["tranche", tranche.public_id, "paye"]),
+        {"paid_on": date.today().isoformat(), "reference": "VIR-42"},
+    )
+    loan.refresh_from_db()
+    assert loan.status == "deferred"
+    schedule = student_client.get(reverse("entraide:loan", args=[loan.public_id])).content.decode()
+    first_due = date(student.graduation_year + 1, 6, 30)
+    assert first_due.strftime("%d/%m/%Y") in schedule
+    assert "Remboursement différé" in schedule
+    minutes = chair.get(reverse("entraide:staff_session_minutes", args=[ref]))
+    assert minutes.status_code == 200 and minutes.content[:4] == b"%PDF"
+    assert loan.principal_eur == Decimal("3000")
+
+
+# --- Pages du service : chacune s'affiche ----------------------------------------------------------
+
+
+def test_staff_pages_render(student_case, student_user, instructor, committee, delegates):
+    loan = approved_loan(student_case, instructor=instructor, committee=committee, amount="1000")
+    client = client_for(instructor)
+    for name, args in [
+        ("entraide:staff_home", []),
+        ("entraide:staff_cases", []),
+        ("entraide:staff_sessions", []),
+        ("entraide:staff_payments", []),
+        ("entraide:staff_loans", []),
+        ("entraide:staff_guarantees", []),
+        ("entraide:staff_case", [student_case.public_id]),
+        ("entraide:staff_loan", [loan.public_id]),
+    ]:
+        response = client.get(reverse(name, args=args) + ("?retard=1" if name == "entraide:staff_loans" else ""))
+        assert response.status_code == 200, name
+    owner = Client()
+    owner.force_login(student_user)
+    for url in [
+        "/entraide/",
+        reverse("entraide:loan", args=[loan.public_id]),
+        reverse("entraide:contract", args=[loan.public_id]),
+    ]:
+        assert owner.get(url).status_code == 200, url
+
+
+def test_entraide_nav_item_only_for_the_group(member_client, instructor):
+    assert "Service entraide" not in member_client.get("/entraide/").content.decode()
+    assert "Service entraide" in client_for(instructor).get("/entraide/").content.decode()
+
+
+def test_another_entraide_user_cannot_take_someone_elses_case_without_the_right(student_case, instructor, outsider):
+    from django.contrib.auth.models import Permission
+
+    entraide = AuthGroup.objects.get(name=roles.ENTRAIDE)
+    entraide.permissions.remove(Permission.objects.get(codename="assign_aidcase"))
+    fresh = entraide_user("nouveau@exemple.fr", entry_year=1981)
+    client = client_for(fresh)
+    client.post(reverse("entraide:staff_triage", args=[student_case.public_id]), {"instructor": outsider.pk})
+    student_case.refresh_from_db()
+    assert student_case.instructor is None
+    client.post(reverse("entraide:staff_triage", args=[student_case.public_id]), {"instructor": fresh.pk})
+    student_case.refresh_from_db()
+    assert student_case.instructor == fresh
