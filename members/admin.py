@@ -261,9 +261,48 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
     )
     actions = ["record_payment", "strike_off", "reinstate", "send_renewal", "download_receipts", "anonymise"]
 
+    change_list_template = "admin/members/member/change_list.html"
+
     @admin.display(description=_("promo"), ordering="entry_year")
     def promo(self, obj):
         return obj.promo_label
+
+    def get_urls(self):
+        return [
+            path(
+                "radiation-annuelle/",
+                self.admin_site.admin_view(self.strike_off_unpaid_view),
+                name="members_member_strike_off_unpaid",
+            ),
+            *super().get_urls(),
+        ]
+
+    def strike_off_unpaid_view(self, request):
+        """The yearly striking-off, on demand: shows how many members it would strike off, then does it."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        conf = AssociationSettings.load()
+        year = timezone.localdate().year
+        candidates = Member.objects.filter(
+            status=Lifecycle.ACTIVE,
+            lifetime_since__isnull=True,
+            paid_through_year__isnull=False,
+            paid_through_year__lte=year - 1 - conf.strike_off_after_years,
+        )
+        if request.method == "POST":
+            count = services.members_strike_off_unpaid(by=request.user)
+            messages.success(request, _("%(n)d membre(s) radié(s).") % {"n": count})
+            return redirect(reverse("admin:members_member_changelist") + "?status__exact=struck_off")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": Member._meta,
+            "count": candidates.count(),
+            "years": conf.strike_off_after_years,
+            "last_year": year - 1 - conf.strike_off_after_years,
+            "sample": candidates.select_related("campus")[:20],
+            "title": _("Radiation des membres sans cotisation"),
+        }
+        return render(request, "admin/members/member/strike_off_unpaid.html", context)
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

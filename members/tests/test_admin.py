@@ -121,12 +121,33 @@ def test_gdpr_anonymise_action_keeps_the_accounting(staff_client, grids, staff_u
 
     member = MemberFactory(last_name="Effacée", entry_year=1990, graduation_year=1993)
     cot = services.cotisation_open(member=member, year=2026, by=None)
-    services.payment_record(cotisation=cot, amount_eur="110", method="cheque", paid_on=cot.created_at.date(),
-                            by=staff_user)
-    response = staff_client.post("/admin/members/member/", {
-        "action": "anonymise", "_selected_action": [member.pk], "apply": "1", "reason": "Demande écrite du 3 mars",
-    })
+    services.payment_record(
+        cotisation=cot, amount_eur="110", method="cheque", paid_on=cot.created_at.date(), by=staff_user
+    )
+    response = staff_client.post(
+        "/admin/members/member/",
+        {
+            "action": "anonymise",
+            "_selected_action": [member.pk],
+            "apply": "1",
+            "reason": "Demande écrite du 3 mars",
+        },
+    )
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.last_name != "Effacée" and member.anonymised_at is not None
     assert Cotisation.objects.get(pk=cot.pk).payments.count() == 1
+
+
+def test_yearly_strike_off_from_the_admin_previews_then_runs(staff_client):
+    from django.utils import timezone
+
+    year = timezone.localdate().year
+    old = MemberFactory(paid_through_year=year - 7)
+    recent = MemberFactory(paid_through_year=year - 1)
+    page = staff_client.get("/admin/members/member/radiation-annuelle/").content.decode()
+    assert "1 membre serait radié" in page
+    staff_client.post("/admin/members/member/radiation-annuelle/")
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.status == Lifecycle.STRUCK_OFF and recent.status == Lifecycle.ACTIVE
