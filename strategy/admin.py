@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +65,8 @@ class DefinitionInline(admin.TabularInline):
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Rows written by services only (values, targets, check-ins, board packs)."""
+
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request, *args):
         return False

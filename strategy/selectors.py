@@ -438,7 +438,7 @@ def dashboard_figures(*, plan_code: str | None = None, today: date | None = None
     elapsed = rules.clamp(Decimal((today - plan.starts_on).days) / Decimal(span) * 100)
     header = {
         "elapsed_pct": num(rules.q2(elapsed)),
-        "freshness": iso(freshness),
+        "freshness": iso(timezone.localtime(freshness)) if freshness else None,
         "criteria_total": len(data.criteria),
         "criteria_instrumented": sum(1 for c in data.criteria if codes_by_criterion[c.pk]),
         "indicators_total": len(data.indicators),
@@ -484,7 +484,7 @@ def dashboard_figures(*, plan_code: str | None = None, today: date | None = None
 
     return {
         "as_of": iso(today),
-        "generated_at": iso(timezone.now()),
+        "generated_at": iso(timezone.localtime()),
         "plan": {
             "code": plan.code,
             "name": plan.name,

@@ -1,0 +1,119 @@
+"""Parcours au client de test, formulaires réels : saisir, valider, corriger, fixer une cible, faire le point."""
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+
+from conftest import login_with_mfa
+from strategy.models import Action, CheckIn, IndicatorTarget, IndicatorValue, Objective
+
+from .factories import ActionFactory, CycleFactory, IndicatorFactory, TargetFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("registry")]
+
+
+@pytest.fixture(autouse=True)
+def _frozen():
+    with time_machine.travel(date(2026, 11, 22), tick=False):
+        yield
+
+
+@pytest.fixture
+def indicator(owner, updater):
+    ind = IndicatorFactory(code="tables-rondes", name="Tables rondes", owner=owner)
+    ind.updaters.add(updater)
+    TargetFactory(indicator=ind, value=Decimal(12))
+    return ind
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_updater_enters_late_owner_approves_then_a_correction_supersedes(indicator, updater, owner, bureau_client):
+    url = reverse("strategy:indicator", args=[indicator.code])
+    as_updater, as_owner = client_for(updater), client_for(owner)
+    page = as_updater.get(url).content.decode()
+    assert "Saisir une valeur" in page and 'value="2025-01-01"' in page
+
+    response = as_updater.post(
+        reverse("strategy:value_enter", args=[indicator.code]),
+        {"period": "2025-01-01", "value": "4", "comment": "Bilan 2025 des GT"},
+        follow=True,
+    )
+    assert "attend la validation" in response.content.decode()
+    value = IndicatorValue.objects.get()
+    assert value.late and value.entered_by == updater
+
+    refused = as_updater.post(reverse("strategy:value_approve", args=[value.public_id]), follow=True)
+    assert "Quatre yeux" in refused.content.decode()
+    assert "Valider" in as_owner.get(reverse("strategy:my_work")).content.decode()
+    as_owner.post(reverse("strategy:value_approve", args=[value.public_id]))
+    value.refresh_from_db()
+    assert value.status == "approved" and value.approved_by == owner
+
+    as_updater.post(
+        reverse("strategy:value_correct", args=[value.public_id]), {"value": "5", "reason": "Une table ronde oubliée"}
+    )
+    fix = IndicatorValue.objects.get(status="pending")
+    as_owner.post(reverse("strategy:value_approve", args=[fix.public_id]))
+    value.refresh_from_db()
+    assert value.status == "superseded"
+
+    history = bureau_client.get(url).content.decode()  # the Bureau reads who entered and approved each value
+    assert "Une table ronde oubliée" in history and updater.get_full_name() in history
+    assert "Remplacée par une correction" in history
+
+
+def test_entry_without_any_evidence_or_comment_is_refused_in_french(indicator, updater):
+    response = client_for(updater).post(
+        reverse("strategy:value_enter", args=[indicator.code]), {"period": "2025-01-01", "value": "4"}, follow=True
+    )
+    assert "Joignez un justificatif" in response.content.decode()
+    assert not IndicatorValue.objects.exists()
+
+
+def test_other_people_cannot_see_an_indicator(indicator, member_client):
+    assert member_client.get(reverse("strategy:indicator", args=[indicator.code])).status_code == 404
+
+
+def test_strategy_admin_changes_a_target_with_a_reason(indicator, strategy_admin, bureau_client):
+    client = login_with_mfa(Client(), strategy_admin)
+    url = reverse("strategy:target_set", args=[indicator.code])
+    client.post(url, {"target_on": "2030-12-31", "value": "15", "reason": "Objectif relevé par l'AG 2026"})
+    assert IndicatorTarget.objects.filter(indicator=indicator, superseded_at__isnull=True).get().value == 15
+    assert IndicatorTarget.objects.filter(indicator=indicator).count() == 2
+    bureau_client.post(url, {"target_on": "2030-12-31", "value": "99", "reason": "non"})
+    assert IndicatorTarget.objects.filter(indicator=indicator, superseded_at__isnull=True).get().value == 15
+
+
+def test_pilot_records_a_checkin_and_owner_updates_an_action(indicator, owner):
+    objective = Objective.objects.get(pk=indicator.criterion.objective_id)
+    objective.pilot = owner
+    objective.save()
+    CycleFactory(plan=objective.plan)
+    client = client_for(owner)
+    response = client.post(
+        reverse("strategy:checkin", args=[objective.code]) + f"?plan={objective.plan.code}",
+        {
+            "cycle": objective.plan.cycles.get().pk,
+            "status": "behind",
+            "confidence": "6",
+            "what_changed": "Deux GT ont reporté",
+            "blockers": "",
+            "next_steps": "Relancer",
+            "decisions_requested": "",
+        },
+    )
+    assert response.status_code == 302
+    assert CheckIn.objects.get().confidence == 6
+    action = ActionFactory(plan=objective.plan, owner=owner)
+    client.post(reverse("strategy:action", args=[action.pk]), {"note": "Lancée", "status": "in_progress"})
+    action.refresh_from_db()
+    assert action.status == Action.Status.IN_PROGRESS and action.updates.count() == 1
