@@ -1,16 +1,12 @@
 """Fixtures du moteur de signature : PKI de développement, parties, document complet."""
 
-import base64
-import io
-import re
-
 import pytest
-from PIL import Image, ImageDraw
 
 from members.tests.factories import UserFactory
 from soce.lib.signing import services
 from soce.lib.signing.client import ClientInfo
 from soce.lib.signing.models import Party
+from soce.lib.signing.testing import drawn_signature, last_otp_code
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -21,21 +17,8 @@ def _dev_pki():
     pki.ensure_dev_pki()
 
 
-def drawn_signature() -> str:
-    """A PNG data URL like signature_pad's: a stroke on a transparent background."""
-    image = Image.new("RGBA", (300, 120), (0, 0, 0, 0))
-    ImageDraw.Draw(image).line([(10, 100), (80, 20), (150, 90), (290, 30)], fill=(11, 61, 99, 255), width=4)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
-
-
 def code_from(mailoutbox=None) -> str:
-    """The last one-time code queued in the outbox (sent after commit)."""
-    from soce.lib.models import OutgoingEmail
-
-    email = OutgoingEmail.objects.filter(template="signing/otp").order_by("-id").first()
-    return re.search(r"\b(\d{6})\b", email.subject).group(1)
+    return last_otp_code()
 
 
 CLIENT = ClientInfo(ip="203.0.113.7", user_agent="pytest", auth=[{"method": "password", "at": 1}])
