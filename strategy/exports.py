@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -227,7 +228,7 @@ def to_csv(table: Table) -> bytes:
 def to_xlsx(table: Table) -> bytes:
     wb = Workbook()
     ws = wb.active
-    ws.title = table.title[:31]
+    ws.title = re.sub(r"[\[\]:*?/\\]", " ", table.title)[:31].strip() or "Export"
     ws.append(table.headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
