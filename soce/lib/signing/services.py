@@ -648,7 +648,8 @@ def document_seal(*, document_id: int) -> SignableDocument | None:
         for event in events:
             event.document = document
         evidence = evidence_bytes(evidence_build(document, events))
-        sealed, timestamped = seal_pdf(document_pdf(document, events=events, evidence=evidence), document=document)
+        pdf = document_pdf(document, events=events, evidence=evidence)
+        sealed, timestamped = off_event_loop(seal_pdf, pdf, document=document)
         path = f"signing/{document.created_at:%Y/%m}/{document.reference}.pdf"
         private = storages["private"]
         if private.exists(path):
@@ -778,8 +779,29 @@ class Verification:
         }[self.status]
 
 
+def off_event_loop(func, *args, **kwargs):
+    """Runs `func` in a worker thread when this thread already runs an asyncio loop.
+
+    pyHanko's synchronous API calls asyncio.run(), which refuses to start inside a running loop
+    (an ASGI worker, Playwright's sync API in the browser tests).
+    """
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return func(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(func, *args, **kwargs).result()
+
+
 def _validate_seal(data: bytes) -> dict:
     """pyHanko's verdict on the first (certification) signature of `data`."""
+    return off_event_loop(_validate_seal_now, data)
+
+
+def _validate_seal_now(data: bytes) -> dict:
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
