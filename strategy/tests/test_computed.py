@@ -163,3 +163,14 @@ def test_community_panel_uses_the_2019_report_then_the_registry(registry):
 def test_rules_periods_match_the_official_values(accounts):
     start, end = rules.period_of(accounts.frequency, date(2026, 5, 5))
     assert (start, end) == (date(2026, 4, 1), date(2026, 6, 30))
+
+
+def test_the_periodic_job_is_scheduled_and_runs(accounts):
+    from soce.schedule import PERIODIC_TASKS
+    from strategy import tasks
+
+    assert PERIODIC_TASKS["strategy-close-periods"][0] == "strategy.tasks.periods_close"
+    opened(2026, 2, 2)
+    with time_machine.travel(date(2026, 4, 2), tick=False):
+        assert tasks.periods_close.apply().get() == {"written": 1, "unavailable": 0}
+    assert accounts.values.get().value == Decimal(2)

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from strategy import rules
@@ -238,6 +238,7 @@ def points_for(defn: Definition, raw_values, first=date(2023, 1, 1)):
     return out
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(definitions(), values)
 def test_clamped_progress_is_always_between_0_and_100(defn, actual):
     p = rules.progress(defn, actual)
@@ -245,6 +246,7 @@ def test_clamped_progress_is_always_between_0_and_100(defn, actual):
     assert (p.error is None) == (rules.config_error(defn) is None)
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(values, values, values, values)
 def test_increase_progress_is_monotonic_in_the_actual(baseline, target, a, b):
     assume(target > baseline)
@@ -253,6 +255,7 @@ def test_increase_progress_is_monotonic_in_the_actual(baseline, target, a, b):
     assert rules.progress(defn, lo).raw <= rules.progress(defn, hi).raw
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(values, values, values)
 def test_decreasing_indicator_mirrors_the_increasing_one(baseline, target, actual):
     assume(target != baseline)
@@ -266,6 +269,7 @@ def test_decreasing_indicator_mirrors_the_increasing_one(baseline, target, actua
     assert rules.progress(up, actual).raw == rules.progress(mirrored, -actual).raw
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(values, days, st.lists(values, max_size=5))
 def test_baseline_equal_to_target_is_always_a_configuration_error(value, at, raw_values):
     defn = increase(str(value), str(value))
@@ -274,6 +278,7 @@ def test_baseline_equal_to_target_is_always_a_configuration_error(value, at, raw
     assert evaluation.status != Status.ON_TRACK
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(definitions(), days)
 def test_missing_data_is_never_green_nor_zero(defn, at):
     evaluation = rules.evaluate(defn, [], at)
@@ -281,6 +286,7 @@ def test_missing_data_is_never_green_nor_zero(defn, at):
     assert evaluation.progress.raw is None and evaluation.progress.clamped is None
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(definitions(), st.lists(values, min_size=1, max_size=8), days)
 def test_outdated_wins_over_any_colour(defn, raw_values, at):
     evaluation = rules.evaluate(defn, points_for(defn, raw_values), at)
@@ -290,6 +296,7 @@ def test_outdated_wins_over_any_colour(defn, raw_values, at):
         assert not evaluation.outdated
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(values, positive, positive, st.dates(min_value=date(2024, 1, 1), max_value=date(2030, 12, 31)))
 def test_wrong_direction_movement_is_never_on_track_once_progress_is_expected(baseline, gap, drop, day):
     defn = increase(str(baseline), str(baseline + gap), frequency=Frequency.MONTHLY, grace_days=3650)
@@ -300,6 +307,7 @@ def test_wrong_direction_movement_is_never_on_track_once_progress_is_expected(ba
     assert evaluation.status == Status.OFF_TRACK
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(definitions(kind=TargetType.INCREASE), days, days)
 def test_expected_progress_is_bounded_and_complete_at_the_end(defn, a, b):
     assume(rules.config_error(defn) is None)
@@ -310,6 +318,7 @@ def test_expected_progress_is_bounded_and_complete_at_the_end(defn, a, b):
     assert rules.expected_progress(defn, BASE_ON) == 0
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(values, positive, days, days)
 def test_expected_progress_never_goes_back_on_a_straight_plan(baseline, gap, a, b):
     defn = increase(str(baseline), str(baseline + gap))
@@ -330,6 +339,7 @@ def children(draw):
     return rules.Evaluation(status=status)
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(st.lists(children(), max_size=8))
 def test_rollup_is_a_weighted_mean_of_children_with_data(kids):
     result = rules.rollup(kids)
@@ -346,6 +356,7 @@ def test_rollup_is_a_weighted_mean_of_children_with_data(kids):
         assert rules.SEVERITY[result.worst] == max(rules.SEVERITY[k.status] for k in counted)
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(st.lists(children(), min_size=1, max_size=6), st.integers(1, 4))
 def test_rollup_ignores_children_without_data(kids, extra):
     with_missing = kids + [rules.Evaluation(status=Status.NO_DATA)] * extra
@@ -354,6 +365,7 @@ def test_rollup_ignores_children_without_data(kids, extra):
     assert after.total == before.total + extra
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(st.dictionaries(st.sampled_from(["Ai", "An", "Bo", "Ch", "Cl", "Li", "Me", "Pa"]), st.integers(0, 60)))
 def test_no_small_group_is_ever_revealed_nor_derivable(groups):
     visible, hidden = rules.suppress_small_groups(groups)
@@ -362,6 +374,7 @@ def test_no_small_group_is_ever_revealed_nor_derivable(groups):
     assert len(visible) + hidden == len(groups)
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(frequencies, days)
 def test_periods_tile_the_calendar(freq, day):
     start, end = rules.period_of(freq, day)
@@ -371,6 +384,7 @@ def test_periods_tile_the_calendar(freq, day):
     assert rules.previous_period(freq, nxt[0]) == (start, end)
 
 
+@settings(deadline=None)  # Decimal arithmetic on a loaded CI machine: no flaky deadline
 @given(frequencies, days, st.integers(0, 120))
 def test_a_value_for_the_latest_overdue_period_is_never_outdated(freq, at, grace):
     start, end = rules.latest_overdue_period(freq, at, grace)
