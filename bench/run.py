@@ -11,7 +11,8 @@
 
 Knobs (environment): BENCH_SECONDS (8-user run, default 30), BENCH_SINGLE_SECONDS (1-user run, default
 10), BENCH_USERS (8), BENCH_JOURNEYS (comma-separated names), BENCH_STEPS (comma-separated, "none"),
-BENCH_QUICK=1 (a smoke run in well under 2 minutes: 3 s / 2 s per journey, small steps), BENCH_PORT.
+BENCH_QUICK=1 (a smoke run in well under 2 minutes: 3 s / 2 s per journey, small steps), BENCH_PORT,
+BENCH_SEED_SCALE (large; "small" to try the harness on a small database).
 """
 
 from __future__ import annotations
@@ -100,20 +101,36 @@ def step_json(env: dict, name: str, timeout: int = 3600) -> dict:
 
 def ensure_database(env: dict) -> None:
     """Creates the bench database when it does not exist (never drops anything)."""
-    import psycopg2
     from psycopg2 import sql
     from psycopg2.extensions import parse_dsn
 
-    url = env["DATABASE_URL"].replace("postgres://", "postgresql://", 1)
-    params = parse_dsn(url)
-    name = params.pop("dbname")
-    conn = psycopg2.connect(dbname="postgres", **params)
-    conn.autocommit = True
+    name = parse_dsn(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1))["dbname"]
+    conn = _connect(env, dbname="postgres")
     with conn.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         if cursor.fetchone() is None:
             log(f"creating database {name}")
             cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    conn.close()
+
+
+def _connect(env: dict, *, dbname: str | None = None):
+    import psycopg2
+    from psycopg2.extensions import parse_dsn
+
+    params = parse_dsn(env["DATABASE_URL"].replace("postgres://", "postgresql://", 1))
+    if dbname:
+        params["dbname"] = dbname
+    conn = psycopg2.connect(**params)
+    conn.autocommit = True
+    return conn
+
+
+def vacuum_analyze(env: dict) -> None:
+    """Right after a bulk seed the planner has no statistics (it then picks nested loops over 45,000 rows)."""
+    conn = _connect(env)
+    with conn.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
     conn.close()
 
 
@@ -124,10 +141,18 @@ def prepare(env: dict, *, seed: bool) -> dict:
     count = manage(env, "shell", "-c", "from members.models import Member; print(Member.objects.count())", capture=True)
     members = int(count.strip().splitlines()[-1])
     if members == 0 and seed:
-        log("empty database: seed_demo --scale large (once; the database is kept for later runs)")
+        scale = env.get("BENCH_SEED_SCALE") or "large"
+        log(f"empty database: seed_demo's seeders, --scale {scale} (once; the database is kept for later runs)")
         started = time.perf_counter()
-        manage(env, "seed_demo", "--scale", "large")
-        log(f"seeded in {time.perf_counter() - started:.0f} s")
+        proc = subprocess.run(  # noqa: S603 - our module, fixed arguments
+            [sys.executable, "-m", "bench.seed", "--scale", scale], cwd=BASE_DIR, env=env, check=False,
+            stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        seeded = json.loads(proc.stdout.strip().splitlines()[-1])["seeders"]
+        log(f"seeded in {time.perf_counter() - started:.0f} s: {seeded}")
+        return {"members_before": members, "seeders": seeded}
+    log("VACUUM (ANALYZE): fresh planner statistics and visibility map, as autovacuum would give a live database")
+    vacuum_analyze(env)
     log("collectstatic")
     manage(env, "collectstatic", "--noinput", capture=True)
     return {"members_before": members}
@@ -240,10 +265,14 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _NO_REDIRECTS = urllib.request.build_opener(_NoRedirect)
 
 
-def run_locust(env: dict, *, host: str, path: str, cookie: str, users: int, seconds: int) -> tuple[list, float]:
+def run_locust(
+    env: dict, *, host: str, path: str, cookie: str, users: int, seconds: int, cookie_file: Path | None = None
+) -> tuple[list, float]:
     with tempfile.NamedTemporaryFile(suffix=".json", dir=WORK_DIR, delete=False) as tmp:
         raw_out = tmp.name
     locust_env = {**env, "BENCH_PATH": path, "BENCH_COOKIE": cookie, "BENCH_RAW_OUT": raw_out}
+    if cookie_file is not None:
+        locust_env["BENCH_COOKIE_FILE"] = str(cookie_file)
     cmd = [
         str(VENV_BIN / "locust"),
         "-f",
@@ -290,7 +319,14 @@ def run_journeys(env: dict, journeys: list[dict], sessions: dict, server: Server
             results += [missing(name=journey["name"], users=n, reason=reason, **{**common, "note": reason})
                         for n in (1, users)]  # fmt: skip
             continue
-        cookie = f"{session['cookie']}={session['value']}"
+        cookie_file = None
+        if journey["role"] == "pool":
+            cookies = [f"{sessions['membre']['cookie']}={value}" for value in session]
+            cookie_file = WORK_DIR / "pool-cookies.json"
+            cookie_file.write_text(json.dumps(cookies))
+            cookie = cookies[-1]  # the warm-up uses the last one
+        else:
+            cookie = f"{session['cookie']}={session['value']}"
         status = warm_up(server.url + journey["path"], cookie)
         if status == 404:
             log(f"{journey['name']}: {journey['path']} answers 404 — missing")
@@ -299,8 +335,9 @@ def run_journeys(env: dict, journeys: list[dict], sessions: dict, server: Server
         for n, seconds in ((1, single_s), (users, load_s)):
             server.reset_peak()
             samples, _elapsed = run_locust(
-                env, host=server.url, path=journey["path"], cookie=cookie, users=n, seconds=seconds
-            )
+                env, host=server.url, path=journey["path"], cookie=cookie, users=n, seconds=seconds,
+                cookie_file=cookie_file,
+            )  # fmt: skip
             entry = summarise(
                 name=journey["name"],
                 users=n,
@@ -354,7 +391,8 @@ def main(argv: list[str] | None = None) -> int:
     server_meta: dict = {}
     if not args.no_load:
         sessions_file = WORK_DIR / "sessions.json"
-        manage(env, "bench_sessions", "--output", str(sessions_file), capture=True)
+        pool = env.get("BENCH_POOL") or "600"
+        manage(env, "bench_sessions", "--output", str(sessions_file), "--pool", pool, capture=True)
         sessions = json.loads(sessions_file.read_text())
         server = Server(env, int(env.get("BENCH_PORT") or free_port()))
         log(f"gunicorn on {server.url} (2 sync workers)")

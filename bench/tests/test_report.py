@@ -28,7 +28,7 @@ def test_summarise_counts_errors_queries_and_rate():
     samples[4][2] = 404
     samples[5][3] = 9
     entry = summarise(name="admin_members", users=8, samples=samples, duration_s=1, kind="list")
-    assert REQUIRED <= entry.keys()
+    assert entry.keys() >= REQUIRED
     assert (entry["p50_ms"], entry["p95_ms"], entry["p99_ms"]) == (50.0, 95.0, 99.0)
     assert entry["errors"] == 2
     assert entry["error_kinds"] == {"500": 1, "404": 1}
@@ -61,9 +61,13 @@ def test_write_reports_json_shape_and_latest(tmp_path):
     data = json.loads((tmp_path / "latest.json").read_text())
     assert data == json.loads(dated_json.read_text())
     assert isinstance(data["journeys"], list)
-    assert [(j["name"], j["users"]) for j in data["journeys"]] == [("member_home", 1), ("member_home", 8), ("charter", 1)]
+    assert [(j["name"], j["users"]) for j in data["journeys"]] == [
+        ("member_home", 1),
+        ("member_home", 8),
+        ("charter", 1),
+    ]
     for entry in data["journeys"]:
-        assert REQUIRED <= entry.keys()
+        assert entry.keys() >= REQUIRED
         assert isinstance(entry["targets"], list)
     assert data["journeys"][2]["errors"] == 1
     assert data["steps"][0]["name"] == "export_members"
