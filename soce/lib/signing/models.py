@@ -215,7 +215,7 @@ class OTPChallenge(models.Model):
 
     party = models.ForeignKey(Party, verbose_name=_("partie"), on_delete=models.CASCADE, related_name="otps")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("compte"), on_delete=models.CASCADE)
-    code_hash = models.CharField(_("empreinte du code"), max_length=64)
+    code_hash = models.CharField(_("empreinte du code (sel et HMAC)"), max_length=128)
     sent_to = models.EmailField(_("envoyé à"))
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     expires_at = models.DateTimeField(_("expire le"))
