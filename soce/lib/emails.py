@@ -64,6 +64,8 @@ def email_queue(
         body_html=html,
         headers=headers,
         related=related,
+        attachments=attachments,
+        not_before=not_before,
     )
 
 

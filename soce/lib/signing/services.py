@@ -57,7 +57,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from soce.lib.emails import email_store, render_email
+from soce.lib.emails import email_queue
 from soce.lib.exceptions import BusinessError
 from soce.lib.models import OutgoingEmail
 from soce.lib.states import transition
@@ -407,22 +407,16 @@ def otp_send(*, party: Party, user, to: str, client: ClientInfo | None = None) -
         created_at=now,
         expires_at=now + OTP_TTL,
     )
-    subject, text, html = render_email(
-        "signing/otp",
-        {
+    email_queue(
+        template="signing/otp",
+        to=to,
+        context={
             "code": code,
             "document": locked.document,
             "party": locked,
             "minutes": int(OTP_TTL.total_seconds() // 60),
         },
-    )
-    email_store(
         key=f"signing:otp:{challenge.pk}",
-        template="signing/otp",
-        to=to,
-        subject=subject,
-        body_text=text,
-        body_html=html,
         related=locked,
     )
     evidence_append(
@@ -692,9 +686,10 @@ def _deliver(document: SignableDocument) -> None:
         if not to:
             continue
         portal_url = kind.portal_url(document, party) if kind.portal_url is not None else ""
-        subject, text, html = render_email(
-            kind.delivery_template,
-            {
+        email = email_queue(
+            template=kind.delivery_template,
+            to=to,
+            context={
                 "document": document,
                 "party": party,
                 "parties": parties,
@@ -703,14 +698,7 @@ def _deliver(document: SignableDocument) -> None:
                 "portal_url": portal_url,
                 "verify_path": f"/verifier/{document.reference}/",
             },
-        )
-        email = email_store(
             key=f"signing:sealed:{document.pk}:{party.pk}",
-            template=kind.delivery_template,
-            to=to,
-            subject=subject,
-            body_text=text,
-            body_html=html,
             related=document,
             attachments=[
                 {"path": document.sealed_pdf_path, "filename": document.filename, "mimetype": "application/pdf"}
