@@ -137,6 +137,9 @@ def seed(*, rng: random.Random, stdout, options: dict) -> None:
         engagements = _engagements(rng, people, missions, count=3000 if large else 160)
         _paper_signatures(rng, engagements, v7, v8)
     online = _online_ceremonies(rng, v8, mandates)
+    from . import services
+
+    services.reviews_reminders_ensure()
     stdout.write(
         f"  bénévolat : {len(missions)} missions, {Engagement.objects.count()} engagements, "
         f"{CharterSignature.objects.count()} chartes signées (dont {online} en ligne), versions V7 et V8"

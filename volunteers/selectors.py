@@ -203,7 +203,7 @@ def signature_for_signer(*, user, public_id) -> CharterSignature:
     """The volunteer's own signature; 404 for anyone else."""
     signature = (
         CharterSignature.objects.select_related("version", "document", "volunteer__campus", "engagement__mission")
-        .filter(public_id=public_id, volunteer__user=user)
+        .filter(public_id=public_id, volunteer__user=user, document__isnull=False)
         .first()
     )
     if signature is None:

@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.models import Member
@@ -39,7 +40,7 @@ def _renew_url() -> str:
 def _member_or_404(request) -> Member:
     member = selectors.member_of(request.user)
     if member is None:
-        raise Http404("Aucune fiche de membre n'est liée à ce compte.")
+        raise Http404(_("Aucune fiche de membre n'est liée à ce compte."))
     return member
 
 
@@ -74,9 +75,9 @@ def engagement_accept(request, public_id):
         messages.error(request, str(error))
         return redirect("volunteers:home")
     if engagement.status == EngagementStatus.AWAITING_SIGNATURE:
-        messages.success(request, "Mission acceptée. Dernière étape : signer la charte du bénévole.")
+        messages.success(request, _("Mission acceptée. Dernière étape : signer la charte du bénévole."))
         return redirect("volunteers:charter")
-    messages.success(request, "Mission acceptée : votre engagement commence.")
+    messages.success(request, _("Mission acceptée : votre engagement commence."))
     return redirect("volunteers:home")
 
 
@@ -87,7 +88,7 @@ def engagement_notice(request, public_id):
     if form.is_valid():
         try:
             services.engagement_give_notice(engagement=engagement, by=request.user, note=form.cleaned_data["note"])
-            messages.success(request, "Votre préavis est enregistré. Merci pour votre engagement.")
+            messages.success(request, _("Votre préavis est enregistré. Merci pour votre engagement."))
         except BusinessError as error:
             messages.error(request, str(error))
     return redirect("volunteers:home")
@@ -125,6 +126,9 @@ def charter(request):
         )
     latest = selectors.latest_signature_of(member=member)
     if selectors.has_signed_current(member=member) and latest is not None:
+        if latest.document_id is None:
+            messages.info(request, _("Vous avez signé la charte en vigueur sur papier : rien de plus à faire."))
+            return redirect("volunteers:home")
         return redirect("volunteers:charter_step", public_id=latest.public_id)
     form = SignerConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -135,7 +139,7 @@ def charter(request):
         except BusinessError as error:
             messages.error(request, str(error))
             return redirect("volunteers:charter")
-        messages.info(request, "Un code vous a été envoyé par e-mail : saisissez-le pour continuer.")
+        messages.info(request, _("Un code vous a été envoyé par e-mail : saisissez-le pour continuer."))
         return redirect("volunteers:charter_step", public_id=signature.public_id)
     context = _charter_page_context(member, today)
     context.update(form=form, pending=latest if latest and latest.document.status == "pending" else None)
@@ -192,7 +196,7 @@ def charter_step(request, public_id):
 def _verify_code(request, *, signature, party, next_url):
     form = OtpForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Saisissez le code à 6 chiffres reçu par e-mail.")
+        messages.error(request, _("Saisissez le code à 6 chiffres reçu par e-mail."))
         return redirect(next_url)
     try:
         check = signing.otp_verify(
@@ -202,7 +206,7 @@ def _verify_code(request, *, signature, party, next_url):
         messages.error(request, str(error))
         return redirect(next_url)
     if check.ok:
-        messages.success(request, "Code vérifié : vous pouvez signer.")
+        messages.success(request, _("Code vérifié : vous pouvez signer."))
     else:
         messages.error(request, check.message)
     return redirect(next_url)
@@ -211,7 +215,7 @@ def _verify_code(request, *, signature, party, next_url):
 def _resend(request, *, party, next_url):
     try:
         services.otp_resend(party=party, user=request.user, client=ClientInfo.from_request(request))
-        messages.info(request, "Un nouveau code vous a été envoyé.")
+        messages.info(request, _("Un nouveau code vous a été envoyé."))
     except BusinessError as error:
         messages.error(request, str(error))
     return redirect(next_url)
@@ -220,7 +224,7 @@ def _resend(request, *, party, next_url):
 def _sign(request, *, party, next_url, success: str):
     form = SignatureForm(request.POST)
     if not form.is_valid():
-        for error in form.non_field_errors() or ["Indiquez le lieu de signature."]:
+        for error in form.non_field_errors() or [_("Indiquez le lieu de signature.")]:
             messages.error(request, error)
         return redirect(next_url)
     try:
@@ -263,7 +267,7 @@ def charter_sign(request, public_id):
         request,
         party=party,
         next_url=reverse("volunteers:charter_step", args=[public_id]),
-        success="Charte signée. Elle attend maintenant la contresignature d'un représentant de la Soce.",
+        success=_("Charte signée. Elle attend maintenant la contresignature d'un représentant de la Soce."),
     )
 
 
@@ -273,13 +277,13 @@ def charter_decline(request, public_id):
     party = selectors.signer_party(signature=signature)
     form = DeclineForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Indiquez le motif de votre refus.")
+        messages.error(request, _("Indiquez le motif de votre refus."))
         return redirect("volunteers:charter_step", public_id=public_id)
     try:
         signing.party_decline(
             party=party, user=request.user, reason=form.cleaned_data["reason"], client=ClientInfo.from_request(request)
         )
-        messages.info(request, "Votre refus est enregistré. L'équipe du bénévolat reviendra vers vous.")
+        messages.info(request, _("Votre refus est enregistré. L'équipe du bénévolat reviendra vers vous."))
     except BusinessError as error:
         messages.error(request, str(error))
     return redirect("volunteers:charter_step", public_id=public_id)
@@ -302,7 +306,7 @@ def countersign_queue(request):
     member = selectors.member_of(request.user)
     mandates = selectors.mandates_for(member=member)
     if not mandates:
-        raise Http404("Vous n'avez pas de mandat de contresignature.")
+        raise Http404(_("Vous n'avez pas de mandat de contresignature."))
     queue = list(selectors.countersign_queue(member=member, mandates=mandates))
     return render(request, "volunteers/countersign_queue.html", {"queue": queue, "mandates": mandates})
 
@@ -348,7 +352,7 @@ def countersign_take(request, public_id):
     except BusinessError as error:
         messages.error(request, str(error))
         return redirect("volunteers:countersign", public_id=public_id)
-    messages.info(request, "Un code vous a été envoyé par e-mail : saisissez-le pour continuer.")
+    messages.info(request, _("Un code vous a été envoyé par e-mail : saisissez-le pour continuer."))
     return redirect("volunteers:countersign", public_id=public_id)
 
 
@@ -376,7 +380,7 @@ def countersign_sign(request, public_id):
         request,
         party=party,
         next_url=reverse("volunteers:countersign", args=[public_id]),
-        success="Charte contresignée. Le PDF scellé part par e-mail aux deux signataires.",
+        success=_("Charte contresignée. Le PDF scellé part par e-mail aux deux signataires."),
     )
 
 
@@ -401,6 +405,6 @@ def review(request, public_id):
         except BusinessError as error:
             messages.error(request, str(error))
             return redirect("volunteers:review", public_id=public_id)
-        messages.success(request, "Bilan enregistré, merci. Le prochain est programmé.")
+        messages.success(request, _("Bilan enregistré, merci. Le prochain est programmé."))
         return redirect("volunteers:home")
     return render(request, "volunteers/review.html", {"review": item, "form": form})

@@ -241,3 +241,13 @@ def test_accepting_a_proposed_mission_leads_to_the_charter(volunteer_client, vol
     assert response["Location"] == reverse("volunteers:charter")
     proposed.refresh_from_db()
     assert proposed.status == Engagement.Status.AWAITING_SIGNATURE
+
+
+def test_paper_signer_is_told_there_is_nothing_more_to_do(volunteer_client, volunteer_member, engagement, v8):
+    signature = services.charter_paper_record(
+        volunteer=volunteer_member, version=v8, signed_at=v8.published_at, by=None
+    )
+    response = volunteer_client.get(reverse("volunteers:charter"), follow=True)
+    assert "sur papier" in response.content.decode()
+    assert volunteer_client.get(reverse("volunteers:charter_step", args=[signature.public_id])).status_code == 404
+    assert "archivée au siège" in volunteer_client.get(reverse("volunteers:home")).content.decode()

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from soce.lib import ratelimit
@@ -29,7 +30,7 @@ def verify(request):
     reference_form = ReferenceForm()
     if request.method == "POST":
         if not ratelimit.hit(f"verify:{client_ip(request)}", limit=30, period_s=600):
-            messages.error(request, "Trop de vérifications depuis votre adresse : réessayez dans quelques minutes.")
+            messages.error(request, _("Trop de vérifications depuis votre adresse : réessayez dans quelques minutes."))
             return redirect("signing:verify")
         if "reference" in request.POST:
             reference_form = ReferenceForm(request.POST)
