@@ -30,6 +30,11 @@ API publique (arguments nommés ; chaque fonction écrit dans une transaction et
    rendent une `Verification` (statut, explication en français, parties caviardées).
    `document_cancel(document=, by=, reason=)` abandonne un document non signé.
 Erreurs métier : `soce.lib.exceptions.BusinessError` (message en français à montrer tel quel).
+
+Côté portail : `templates/signing/_otp_form.html` et `_signature_pad.html` (+ `_signature_pad_scripts.html`
+dans `extra_body`) avec `soce.lib.signing.forms.OtpForm`, `SignatureForm`, `DeclineForm` ; les vues
+renvoient 404 à qui n'est pas partie (sélecteurs de l'app). Tests : `soce.lib.signing.testing`
+(`drawn_signature()`, `last_otp_code(to=)`). Exemple complet : volunteers/services.py et views.py.
 """
 
 from __future__ import annotations

@@ -254,3 +254,20 @@ def test_sign_all_helper_is_complete(document, signer, representative, mailoutbo
     sign_all(document, signer, representative, mailoutbox)
     document.refresh_from_db()
     assert document.status == SignableDocument.Status.SIGNED  # sealing waits for the commit
+
+
+def test_a_seal_from_another_authority_is_untrusted(sealed_document, settings, tmp_path):
+    from soce.lib.signing.pdf import document_pdf, evidence_build, evidence_bytes, seal_pdf
+
+    trusted_paths = (settings.SIGNING_PKCS12_PATH, settings.SIGNING_TRUST_ROOT_PATH)
+    settings.SIGNING_PKCS12_PATH = str(tmp_path / "other.p12")
+    settings.SIGNING_TRUST_ROOT_PATH = str(tmp_path / "other-root.pem")
+    pki.ensure_dev_pki()  # someone else's authority
+    events = list(sealed_document.events.order_by("seq"))
+    evidence = evidence_bytes(evidence_build(sealed_document, events))
+    forged, _timestamped = seal_pdf(
+        document_pdf(sealed_document, events=events, evidence=evidence), document=sealed_document
+    )
+    settings.SIGNING_PKCS12_PATH, settings.SIGNING_TRUST_ROOT_PATH = trusted_paths
+    result = services.verify_pdf(data=forged)
+    assert result.status == "untrusted", (result.status, result.reasons)
