@@ -49,6 +49,20 @@ class EntraideConfig(AppConfig):
                 *roles.crud("envelope", "committeeseat"),
             ],
         )
+        from soce.lib.signing import registry as signing
+
+        from . import services
+
+        signing.register(
+            signing.DocumentKind(
+                code=services.CONTRACT_KIND,
+                label=str(_("Contrat de prêt d'honneur")),
+                pdf_context=services.contract_pdf_context,
+                on_party_signed=services.on_contract_signed,
+                on_declined=services.on_contract_declined,
+                portal_url=services.contract_portal_url,
+            )
+        )
         reminders.register_rules()
         metrics.register_all()
         # https://crontab.guru/#30_2_*_*_*

@@ -22,6 +22,7 @@ from django.utils import timezone
 from members.models import Campus, Category, Group, GroupMembership, Member, User
 from soce.lib import roles
 from soce.lib.money import eur
+from soce.lib.signing.services import sanitise_html
 
 from . import ledger, services
 from .models import (
@@ -239,13 +240,16 @@ class _World:
     def opinions(self, case: AidCase, given_on: date | None) -> None:
         holders = services.opinion_holders(case.beneficiary.member)
         for role, holder in holders.items():
+            waived = bool(given_on and holder is None)  # nobody holds the role: the chair went without it
             Opinion.objects.create(
                 case=case,
                 role=role,
                 requested_from=holder,
                 requested_at=case.created_at,
                 due_on=case.created_at.date() + timedelta(days=15),
-                status=OpinionStatus.GIVEN if given_on and holder else OpinionStatus.REQUESTED,
+                status=OpinionStatus.WAIVED if waived else OpinionStatus.GIVEN if given_on else OpinionStatus.REQUESTED,
+                waived_by=self.chair if waived else None,
+                waive_reason="Aucun titulaire du rôle cette année." if waived else "",
                 verdict=self.rng.choice(["favourable", "favourable", "favourable", "reserved"])
                 if given_on and holder
                 else "",
@@ -438,7 +442,8 @@ class _World:
         if status == LoanStatus.OFFERED:
             return
         signed_at = _aware(held_on + timedelta(days=5), 21)
-        text = services.contract_text(loan)
+        # Contracts of the past were signed on paper: the wording is kept, no electronic document.
+        text = sanitise_html(services.contract_html(loan))
         LoanContract.objects.create(
             loan=loan,
             text=text,
@@ -447,7 +452,8 @@ class _World:
             amount_figures=f"{amount}".replace(".", ","),
             accepted_by=member.user if member.user_id else self.chair,
             accepted_at=signed_at,
-            evidence_sha256=hashlib.sha256(f"demo-{loan.public_id}".encode()).hexdigest(),
+            signed_at=signed_at,
+            evidence_sha256=hashlib.sha256(f"papier-{loan.public_id}".encode()).hexdigest(),
         )
         paid_on = held_on + timedelta(days=12)
         Disbursement.objects.create(

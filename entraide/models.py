@@ -37,7 +37,8 @@ def _minutes_path(instance: CommitteeSession, filename: str) -> str:
     return f"entraide/seances/{instance.public_id}/pv-{uuid.uuid4().hex[:8]}.pdf"
 
 
-def _contract_path(instance: LoanContract, filename: str) -> str:
+def _contract_path(instance, filename: str) -> str:
+    # Referenced by migration 0001 (the contract PDF is now sealed and stored by the signing engine).
     return f"entraide/contrats/{instance.loan.public_id}/contrat-{uuid.uuid4().hex[:8]}.pdf"
 
 
@@ -1156,23 +1157,34 @@ class FollowUp(models.Model):
 
 
 class LoanContract(models.Model):
-    """The borrower's written commitment on their honour, with the evidence of acceptance."""
+    """The borrower's written commitment on their honour: the amounts they typed, and the signed document.
+
+    The signature itself (e-mailed code, drawn signature, hash-chained evidence, sealed PDF) is held by the
+    signing engine (soce.lib.signing) in `document`.
+    """
 
     public_id = models.UUIDField(_("référence"), default=uuid.uuid4, unique=True, editable=False)
     loan = models.OneToOneField(Loan, verbose_name=_("prêt"), on_delete=models.PROTECT, related_name="contract")
+    document = models.OneToOneField(
+        "signing.SignableDocument",
+        verbose_name=_("document signé"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     text = models.TextField(_("texte du contrat"))
     text_sha256 = models.CharField(_("empreinte du texte"), max_length=64)
     amount_words = models.CharField(_("montant en lettres saisi"), max_length=300)
     amount_figures = models.CharField(_("montant en chiffres saisi"), max_length=40)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("signé par"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("emprunteur"), on_delete=models.PROTECT, related_name="+"
     )
-    accepted_at = models.DateTimeField(_("signé le"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("montants vérifiés le"), default=timezone.now)
+    signed_at = models.DateTimeField(_("signé le"), null=True, blank=True)
     ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
     user_agent = models.CharField(_("navigateur"), max_length=300, blank=True)
-    evidence_sha256 = models.CharField(_("empreinte de la preuve"), max_length=64)
-    signing_reference = models.CharField(_("référence de signature électronique"), max_length=100, blank=True)
-    pdf = models.FileField(_("contrat PDF"), upload_to=_contract_path, storage=private_storage, blank=True)
+    evidence_sha256 = models.CharField(_("empreinte de la saisie des montants"), max_length=64)
 
     class Meta:
         verbose_name = _("contrat de prêt")

@@ -1,10 +1,10 @@
-"""PDF de l'entraide : procès-verbal de séance et contrat de prêt d'honneur (octets, rendu en français)."""
+"""PDF de l'entraide : procès-verbal de séance (le contrat de prêt est scellé par le moteur de signature)."""
 
 from __future__ import annotations
 
 from soce.lib.pdf import render_pdf
 
-from .models import CommitteeSession, LoanContract
+from .models import CommitteeSession
 
 
 def session_minutes_pdf(session: CommitteeSession) -> bytes:
@@ -29,18 +29,5 @@ def session_minutes_pdf(session: CommitteeSession) -> bytes:
             "urgents": list(session.urgent_aids.select_related("case", "first_by", "second_by")),
             "quorum": settings_get().quorum,
             "measures": list(session.loan_measures.select_related("loan")),
-        },
-    )
-
-
-def loan_contract_pdf(contract: LoanContract) -> bytes:
-    """The signed commitment with the evidence of acceptance."""
-    loan = contract.loan
-    return render_pdf(
-        "pdf/entraide/contract.html",
-        {
-            "contract": contract,
-            "loan": loan,
-            "instalments": list(loan.instalments.filter(version=loan.schedule_version).order_by("seq")),
         },
     )

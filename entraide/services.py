@@ -961,20 +961,30 @@ def loan_offer(*, case: AidCase, decision: Decision, by) -> Loan:
     return loan
 
 
-def contract_text(loan: Loan) -> str:
-    """The contract's wording (French, plain text), frozen at signature by its SHA-256."""
+CONTRACT_KIND = "entraide.loan_contract"
+CONSENT_VERSION = "PH-2026-1"
+CONSENT_TEXT = (
+    "Je confirme mon identité. J'ai lu le contrat et son échéancier, et j'ai recopié moi-même le montant "
+    "du prêt en chiffres et en lettres. Je m'engage sur l'honneur à rembourser ce prêt. J'accepte que ma "
+    "signature électronique (code reçu par e-mail, signature tracée ou nom saisi, journal de preuve scellé "
+    "par la Soce) ait la même valeur qu'une signature manuscrite."
+)
+
+
+def contract_html(loan: Loan) -> str:
+    """The contract's wording (French HTML for the signing engine, which sanitises and freezes it)."""
     from .words import amount_in_words
 
-    beneficiary = loan.beneficiary
+    beneficiary = Beneficiary.objects.select_related("member__campus").get(pk=loan.beneficiary_id)
     with translation.override("fr"):
         return render_to_string(
-            "entraide/contract_text.txt",
+            "entraide/contract_text.html",
             {
                 "loan": loan,
                 "borrower": beneficiary.display_name,
                 "promo": beneficiary.member.promo_label if beneficiary.member_id else "",
                 "amount_words": amount_in_words(loan.principal_eur),
-                "instalments": list(loan.instalments.filter(version=loan.schedule_version)),
+                "instalments": list(loan.instalments.filter(version=loan.schedule_version).order_by("seq")),
             },
         ).strip()
 
@@ -991,66 +1001,115 @@ def contract_check_amounts(*, loan: Loan, amount_words: str, amount_figures: str
     return errors
 
 
+def borrower_identity(loan: Loan, *, amount_words: str = "", amount_figures: str = "") -> dict:
+    member = Beneficiary.objects.select_related("member__campus", "member__user").get(pk=loan.beneficiary_id).member
+    identity = {
+        "last_name": member.last_name,
+        "first_name": member.first_name,
+        "promo": member.promo_label,
+        "email": member.contact_email,
+    }
+    if amount_words or amount_figures:
+        identity["statement"] = f"Montant recopié par l'emprunteur : {amount_figures} — « {amount_words} »"
+    return identity
+
+
 @transaction.atomic
-def contract_accept(
+def contract_start(
     *,
     loan: Loan,
     user,
     amount_words: str,
     amount_figures: str,
     accepted: bool,
-    ip: str | None = None,
-    user_agent: str = "",
+    client=None,
 ) -> LoanContract:
-    """The borrower commits on their honour: amounts checked, evidence hashed (INSERT, transition, audit).
+    """The borrower typed the amount in words and figures and commits on their honour: the signing
+    engine's document is created, identity and consent recorded, a code e-mailed (rows, evidence, outbox).
 
-    This is the contract step's interface: the signing engine (soce.lib.signing) plugs in behind it
-    (see `contract_signing_start`).
+    The signature then follows the engine's ceremony; `on_contract_signed` moves the loan to « signed ».
     """
+    from soce.lib.signing import services as signing
+    from soce.lib.signing.models import DocumentStatus, Party
+
     loan = Loan.objects.select_for_update().select_related("beneficiary__member").get(pk=loan.pk)
     _require(loan.status == LoanStatus.OFFERED, "Ce contrat n'est plus à signer.")
     _require(
         loan.beneficiary.member_id is not None and loan.beneficiary.member.user_id == user.pk,
         "Seul l'emprunteur signe son contrat.",
     )
+    existing = LoanContract.objects.filter(loan=loan).select_related("document").first()
+    if existing is not None:
+        if existing.document is not None and existing.document.status == DocumentStatus.PENDING:
+            return existing  # the ceremony is under way
+        existing.delete()  # a declined or cancelled attempt: the engine keeps its evidence
     _require(accepted, "Cochez l'engagement sur l'honneur pour signer.")
     errors = contract_check_amounts(loan=loan, amount_words=amount_words, amount_figures=amount_figures)
     _require(not errors, " ".join(errors))
-    text = contract_text(loan)
+    identity = borrower_identity(loan, amount_words=amount_words, amount_figures=amount_figures)
+    _require(bool(identity["email"]), "Aucune adresse e-mail n'est connue pour vous envoyer le code de signature.")
+    document = signing.document_create(
+        kind=CONTRACT_KIND,
+        title=f"Prêt d'honneur {loan.reference}",
+        version_label=CONSENT_VERSION,
+        text_html=contract_html(loan),
+        parties=[signing.PartySpec(role=Party.Role.SIGNER, label="L'emprunteur", user=user, identity=identity)],
+        related=loan,
+        by=user,
+    )
     now = timezone.now()
-    text_hash = hashlib.sha256(text.encode()).hexdigest()
-    evidence = {
-        "loan": str(loan.public_id),
-        "principal": str(loan.principal_eur),
-        "text_sha256": text_hash,
-        "amount_words": amount_words,
-        "amount_figures": amount_figures,
-        "user": user.pk,
-        "email": user.email,
-        "at": now.isoformat(),
-        "ip": ip,
-        "user_agent": user_agent[:300],
-    }
-    evidence_hash = hashlib.sha256(json.dumps(evidence, sort_keys=True).encode()).hexdigest()
+    typed = {"amount_words": amount_words, "amount_figures": amount_figures, "user": user.pk, "at": now.isoformat()}
     contract = LoanContract.objects.create(
         loan=loan,
-        text=text,
-        text_sha256=text_hash,
+        document=document,
+        text=document.text_html,
+        text_sha256=document.text_sha256,
         amount_words=amount_words[:300],
         amount_figures=amount_figures[:40],
         accepted_by=user,
         accepted_at=now,
-        ip=ip,
-        user_agent=user_agent[:300],
-        evidence_sha256=evidence_hash,
+        ip=getattr(client, "ip", None),
+        user_agent=(getattr(client, "user_agent", "") or "")[:300],
+        evidence_sha256=hashlib.sha256(
+            json.dumps({**typed, "text": document.text_sha256}, sort_keys=True).encode()
+        ).hexdigest(),
     )
-    audit_log(loan, action="loan.contract_accepted", by=user, data={**evidence, "evidence_sha256": evidence_hash})
-    transition(loan, to=LoanStatus.SIGNED, by=user)
-    from .pdf import loan_contract_pdf
-
-    contract.pdf.save("contrat.pdf", ContentFile(loan_contract_pdf(contract)), save=False)
-    LoanContract.objects.filter(pk=contract.pk).update(pdf=contract.pdf.name)
+    party = document.parties.get()
+    signing.party_open(party=party, user=user, client=client)
+    signing.party_confirm(
+        party=party,
+        user=user,
+        identity=identity,
+        consent_text=CONSENT_TEXT,
+        consent_version=CONSENT_VERSION,
+        client=client,
+    )
+    signing.otp_send(party=party, user=user, to=identity["email"], client=client)
+    audit_log(loan, action="loan.contract_started", by=user, data={"document": document.reference, **typed})
     return contract
+
+
+def on_contract_signed(document, party) -> None:
+    """Signing engine hook (inside its transaction): the borrower signed, the loan is « signed »."""
+    contract = LoanContract.objects.select_related("loan").get(document=document)
+    LoanContract.objects.filter(pk=contract.pk).update(signed_at=party.signed_at)
+    transition(contract.loan, to=LoanStatus.SIGNED, by=party.user, data={"document": document.reference})
+
+
+def on_contract_declined(document, party) -> None:
+    """Signing engine hook: the borrower declined; the offer stays open for the service to follow up."""
+    contract = LoanContract.objects.select_related("loan").get(document=document)
+    audit_log(contract.loan, action="loan.contract_declined", by=party.user, note=party.decline_reason)
+
+
+def contract_pdf_context(document) -> dict:
+    contract = LoanContract.objects.select_related("loan").filter(document=document).first()
+    return {"loan": contract.loan if contract else None}
+
+
+def contract_portal_url(document, party) -> str:
+    contract = LoanContract.objects.select_related("loan").filter(document=document).first()
+    return reverse("entraide:contract_step", args=[contract.loan.public_id]) if contract else ""
 
 
 @transaction.atomic
@@ -1555,10 +1614,9 @@ def case_anonymise(*, case: AidCase, by=None) -> AidCase:
         loan.follow_ups.update(outcome="")
         contract = LoanContract.objects.filter(loan=loan).first()
         if contract is not None:
-            if contract.pdf:
-                contract.pdf.delete(save=False)
+            # The signed document itself is the engine's evidence and follows its own retention.
             LoanContract.objects.filter(pk=contract.pk).update(
-                text="", amount_words="", amount_figures="", ip=None, user_agent="", pdf=""
+                text="", amount_words="", amount_figures="", ip=None, user_agent=""
             )
     case.guarantees.update(loan_reference=ANONYMOUS, paid_reference="")
     beneficiary = case.beneficiary

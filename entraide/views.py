@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from members.selectors import member_for_user
 from soce.lib.exceptions import BusinessError
+from soce.lib.signing import services as signing
+from soce.lib.signing.client import ClientInfo
+from soce.lib.signing.forms import DeclineForm, OtpForm, SignatureForm
+from soce.lib.signing.models import DocumentStatus, PartyStatus
+from soce.lib.signing.services import OTP_VALID_FOR_SIGNING, mask_email, sanitise_html
 
 from . import selectors, services
 from .forms import ContractForm, DocumentForm, OpinionForm, RequestForm
-from .models import CaseStatus, LoanStatus, OpinionStatus
+from .models import CaseStatus, LoanContract, LoanStatus, OpinionStatus
 from .status_text import case_status_for_member, loan_status_for_member
 
 EDITABLE = {
@@ -141,47 +148,174 @@ def loan_detail(request, ref):
     )
 
 
+def _contract_of(loan) -> LoanContract | None:
+    return LoanContract.objects.select_related("document").filter(loan=loan).first()
+
+
 def contract(request, ref):
+    """Step 1: read the contract, type the amount in figures and in words, commit on one's honour."""
     loan = selectors.my_loan_get(user=request.user, public_id=ref)
+    existing = _contract_of(loan)
     if loan.status != LoanStatus.OFFERED:
         return redirect("entraide:loan", ref=loan.public_id)
+    if existing and existing.document and existing.document.status == DocumentStatus.PENDING:
+        return redirect("entraide:contract_step", ref=loan.public_id)
     form = ContractForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.contract_accept(
+            services.contract_start(
                 loan=loan,
                 user=request.user,
                 amount_words=form.cleaned_data["amount_words"],
                 amount_figures=form.cleaned_data["amount_figures"],
                 accepted=form.cleaned_data["accepted"],
-                ip=request.META.get("REMOTE_ADDR"),
-                user_agent=request.headers.get("user-agent", ""),
+                client=ClientInfo.from_request(request),
             )
         except BusinessError as exc:
             form.add_error(None, str(exc))
         else:
-            messages.success(request, _("Votre contrat est signé. Le service entraide prépare le versement."))
-            return redirect("entraide:loan", ref=loan.public_id)
-    instalments = list(loan.instalments.filter(version=loan.schedule_version).order_by("seq"))
+            messages.info(request, _("Montants vérifiés. Un code de signature vous a été envoyé par e-mail."))
+            return redirect("entraide:contract_step", ref=loan.public_id)
     return render(
         request,
         "entraide/portal/contract.html",
-        {"loan": loan, "form": form, "text": services.contract_text(loan), "instalments": instalments},
+        {
+            "loan": loan,
+            "form": form,
+            "text": sanitise_html(services.contract_html(loan)),
+            "consent_text": services.CONSENT_TEXT,
+        },
     )
+
+
+def _step_of(party) -> str:
+    if party.status == PartyStatus.SIGNED:
+        return "done"
+    if party.status == PartyStatus.DECLINED:
+        return "declined"
+    if not party.otp_verified_at or party.otp_verified_at < timezone.now() - OTP_VALID_FOR_SIGNING:
+        return "code"
+    return "sign"
+
+
+def _ceremony_objects(request, ref):
+    loan = selectors.my_loan_get(user=request.user, public_id=ref)
+    contract_row = _contract_of(loan)
+    if contract_row is None or contract_row.document is None:
+        raise Http404("Aucune signature en cours pour ce prêt.")
+    party = contract_row.document.parties.get()
+    return loan, contract_row, party
+
+
+@require_GET
+def contract_step(request, ref):
+    """Steps 2 and 3 of the signing engine's ceremony: the e-mailed code, then the signature."""
+    loan, contract_row, party = _ceremony_objects(request, ref)
+    step = _step_of(party)
+    last_otp = party.otps.order_by("-created_at").first() if step == "code" else None
+    return render(
+        request,
+        "entraide/portal/contract_step.html",
+        {
+            "loan": loan,
+            "contract": contract_row,
+            "document": contract_row.document,
+            "party": party,
+            "step": step,
+            "otp_form": OtpForm(),
+            "form": SignatureForm(
+                initial={"place": loan.beneficiary.member.city if loan.beneficiary.member_id else ""}
+            ),
+            "decline_form": DeclineForm(),
+            "sent_to": mask_email(last_otp.sent_to) if last_otp else "",
+            "verify_url": reverse("entraide:contract_code", args=[loan.public_id]),
+            "resend_url": reverse("entraide:contract_resend", args=[loan.public_id]),
+        },
+    )
+
+
+@require_POST
+def contract_code(request, ref):
+    loan, _contract, party = _ceremony_objects(request, ref)
+    form = OtpForm(request.POST)
+    try:
+        check = signing.otp_verify(
+            party=party,
+            user=request.user,
+            code=form.data.get("code", ""),
+            client=ClientInfo.from_request(request),
+        )
+    except BusinessError as exc:
+        messages.error(request, str(exc))
+    else:
+        if check.ok:
+            messages.success(request, _("Code vérifié : vous pouvez signer."))
+        else:
+            messages.error(request, check.message)
+    return redirect("entraide:contract_step", ref=loan.public_id)
+
+
+@require_POST
+def contract_resend(request, ref):
+    loan, _contract, party = _ceremony_objects(request, ref)
+    try:
+        signing.otp_send(
+            party=party, user=request.user, to=party.identity.get("email", ""), client=ClientInfo.from_request(request)
+        )
+        messages.info(request, _("Un nouveau code vous a été envoyé."))
+    except BusinessError as exc:
+        messages.error(request, str(exc))
+    return redirect("entraide:contract_step", ref=loan.public_id)
+
+
+@require_POST
+def contract_sign(request, ref):
+    loan, _contract, party = _ceremony_objects(request, ref)
+    form = SignatureForm(request.POST)
+    if not form.is_valid():
+        for error in form.non_field_errors() or [_("Indiquez le lieu de signature.")]:
+            messages.error(request, error)
+        return redirect("entraide:contract_step", ref=loan.public_id)
+    try:
+        signing.party_sign(
+            party=party,
+            user=request.user,
+            signature_data_url=form.cleaned_data["signature"],
+            typed_name=form.cleaned_data["typed_name"],
+            place=form.cleaned_data["place"],
+            client=ClientInfo.from_request(request),
+        )
+    except BusinessError as exc:
+        messages.error(request, str(exc))
+        return redirect("entraide:contract_step", ref=loan.public_id)
+    messages.success(request, _("Votre contrat est signé. Le service entraide prépare le versement."))
+    return redirect("entraide:loan", ref=loan.public_id)
+
+
+@require_POST
+def contract_decline(request, ref):
+    loan, _contract, party = _ceremony_objects(request, ref)
+    form = DeclineForm(request.POST)
+    try:
+        signing.party_decline(
+            party=party, user=request.user, reason=form.data.get("reason", ""), client=ClientInfo.from_request(request)
+        )
+        messages.info(request, _("Votre refus est enregistré. Le service entraide reviendra vers vous."))
+    except BusinessError as exc:
+        messages.error(request, str(exc))
+    return redirect("entraide:loan", ref=loan.public_id)
 
 
 @require_GET
 def contract_pdf(request, ref):
     loan = selectors.my_loan_get(user=request.user, public_id=ref)
-    contract = getattr(loan, "contract", None) if hasattr(loan, "contract") else None
-    if contract is None or not contract.pdf:
-        raise Http404("Contrat introuvable.")
-    return FileResponse(
-        contract.pdf.open("rb"),
-        content_type="application/pdf",
-        as_attachment=True,
-        filename=f"contrat-{loan.reference}.pdf",
-    )
+    contract_row = _contract_of(loan)
+    if contract_row is None or contract_row.document is None or contract_row.document.status != DocumentStatus.SEALED:
+        raise Http404("Le contrat scellé n'est pas disponible.")
+    response = HttpResponse(signing.document_sealed_pdf(document=contract_row.document), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="contrat-{loan.reference}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def opinion(request, ref):

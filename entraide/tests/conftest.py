@@ -151,6 +151,27 @@ def student_case(student_user, student, delegates):
     return file_case(student_user, student)
 
 
+@pytest.fixture
+def dev_pki():
+    """The local seal certificate (var/pki, git-ignored), for tests that seal a contract."""
+    from soce.lib.signing import pki
+
+    pki.ensure_dev_pki()
+
+
+def sign_contract(loan, user, *, words="trois mille euros", figures="3 000,00"):
+    """The borrower's whole ceremony: amounts, e-mailed code, drawn signature."""
+    from soce.lib.signing import services as signing
+    from soce.lib.signing.testing import drawn_signature, last_otp_code
+
+    contract = services.contract_start(loan=loan, user=user, amount_words=words, amount_figures=figures, accepted=True)
+    party = contract.document.parties.get()
+    assert signing.otp_verify(party=party, user=user, code=last_otp_code(to=user.email)).ok
+    signing.party_sign(party=party, user=user, signature_data_url=drawn_signature(), place="Bordeaux")
+    loan.refresh_from_db()
+    return contract
+
+
 def answer_opinions(case):
     for opinion in Opinion.objects.filter(case=case).select_related("requested_from__user"):
         services.opinion_give(opinion=opinion, by=opinion.requested_from.user, verdict="favourable", text="Sérieux.")

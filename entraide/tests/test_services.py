@@ -24,8 +24,18 @@ from members.models import Group, GroupMembership
 from soce.lib.audit import audit_for
 from soce.lib.exceptions import BusinessError
 from soce.lib.models import OutgoingEmail
+from soce.lib.signing.models import SignableDocument
 
-from .conftest import VALID_IBAN, approved_loan, entraide_user, file_case, member_user, to_session, upload
+from .conftest import (
+    VALID_IBAN,
+    approved_loan,
+    entraide_user,
+    file_case,
+    member_user,
+    sign_contract,
+    to_session,
+    upload,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -325,35 +335,62 @@ def test_four_eyes_is_also_a_database_rule(db, instructor, committee):
 
 def signed_loan(case, *, instructor, committee, student_user, amount="3000", count=10):
     loan = approved_loan(case, instructor=instructor, committee=committee, amount=amount, count=count)
-    services.contract_accept(
-        loan=loan, user=student_user, amount_words="trois mille euros", amount_figures="3 000,00", accepted=True
-    )
+    sign_contract(loan, student_user)
     return loan
 
 
 def test_contract_amounts_must_match_in_words_and_figures(student_case, student_user, instructor, committee, delegates):
     loan = approved_loan(student_case, instructor=instructor, committee=committee, amount="3000")
     with pytest.raises(BusinessError, match="en lettres ne correspond pas"):
-        services.contract_accept(
+        services.contract_start(
             loan=loan, user=student_user, amount_words="trois cents euros", amount_figures="3000", accepted=True
         )
     with pytest.raises(BusinessError, match="en chiffres ne correspond pas"):
-        services.contract_accept(
+        services.contract_start(
             loan=loan, user=student_user, amount_words="trois mille euros", amount_figures="300", accepted=True
         )
+    with pytest.raises(BusinessError, match="engagement sur l'honneur"):
+        services.contract_start(
+            loan=loan, user=student_user, amount_words="trois mille euros", amount_figures="3000", accepted=False
+        )
     with pytest.raises(BusinessError, match="Seul l'emprunteur"):
-        services.contract_accept(
+        services.contract_start(
             loan=loan, user=instructor, amount_words="trois mille euros", amount_figures="3000", accepted=True
         )
-    contract = services.contract_accept(
+    assert not SignableDocument.objects.exists()
+
+
+def test_contract_is_signed_with_the_signing_engine(
+    student_case, student_user, student, instructor, committee, delegates, dev_pki, django_capture_on_commit_callbacks
+):
+    from soce.lib.signing import services as signing
+    from soce.lib.signing.testing import drawn_signature, last_otp_code
+
+    loan = approved_loan(student_case, instructor=instructor, committee=committee, amount="3000")
+    contract = services.contract_start(
         loan=loan, user=student_user, amount_words="Trois-mille euros", amount_figures="3 000,00 €", accepted=True
     )
+    document = contract.document
+    assert "trois-mille euros" in document.text_html and "3\u202f000,00" in document.text_html
+    party = document.parties.get()
+    assert party.identity["statement"] == "Montant recopié par l'emprunteur : 3 000,00 € — « Trois-mille euros »"
+    assert party.consent_version == services.CONSENT_VERSION
     loan.refresh_from_db()
-    assert loan.status == "signed"
-    assert len(contract.evidence_sha256) == 64
-    assert "trois-mille euros" in contract.text
-    assert contract.pdf.open("rb").read(4) == b"%PDF"
-    assert audit_for(loan).filter(action="loan.contract_accepted").exists()
+    assert loan.status == "offered"  # not before the signature itself
+    with pytest.raises(BusinessError, match="code reçu par e-mail"):
+        signing.party_sign(party=party, user=student_user, typed_name=student.full_name, place="Bordeaux")
+    assert signing.otp_verify(party=party, user=student_user, code=last_otp_code(to=student.email)).ok
+    with django_capture_on_commit_callbacks(execute=True):
+        signing.party_sign(party=party, user=student_user, signature_data_url=drawn_signature(), place="Bordeaux")
+    loan.refresh_from_db()
+    contract.refresh_from_db()
+    document.refresh_from_db()
+    assert loan.status == "signed" and contract.signed_at is not None
+    assert document.status == "sealed" and signing.evidence_verify_chain(document=document)
+    pdf = signing.document_sealed_pdf(document=document)
+    assert pdf[:4] == b"%PDF"
+    assert signing.verify_pdf(data=pdf).status == "valid"
+    assert audit_for(loan).filter(action="loan.contract_started").exists()
 
 
 def test_tranches_need_a_second_person_then_the_loan_is_deferred(

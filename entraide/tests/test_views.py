@@ -14,6 +14,7 @@ from entraide import services
 from entraide.models import AidCase, Opinion
 from soce.lib import roles
 from soce.lib.models import AuditEvent
+from soce.lib.signing.testing import drawn_signature, last_otp_code
 
 from .conftest import (
     VALID_IBAN,
@@ -322,8 +323,18 @@ def test_journey_student_asks_for_help(student_user, student, delegates, instruc
         contract_url, {"amount_figures": "3000", "amount_words": "trois cents euros", "accepted": "on"}
     )
     assert "en lettres ne correspond pas" in wrong.content.decode()
+    started = student_client.post(
+        contract_url, {"amount_figures": "3 000", "amount_words": "trois mille euros", "accepted": "on"}, follow=True
+    )
+    assert "Code reçu par e-mail" in started.content.decode()
+    step = reverse("entraide:contract_step", args=[loan.public_id])
     student_client.post(
-        contract_url, {"amount_figures": "3 000", "amount_words": "trois mille euros", "accepted": "on"}
+        reverse("entraide:contract_code", args=[loan.public_id]), {"code": last_otp_code(student.email)}
+    )
+    assert "Votre signature" in student_client.get(step).content.decode()
+    student_client.post(
+        reverse("entraide:contract_sign", args=[loan.public_id]),
+        {"signature": drawn_signature(), "typed_name": "", "place": "Bordeaux"},
     )
     loan.refresh_from_db()
     assert loan.status == "signed"
