@@ -86,6 +86,13 @@ class RequestForm(forms.Form):
         help_text=_("PDF ou images (JPEG, PNG), 5 Mo au plus chacune : devis, relevé, attestation…"),
     )
 
+    def __init__(self, *args, can_relay: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.can_relay = can_relay
+        if not can_relay:
+            self.fields["for_whom"].choices = [c for c in self.fields["for_whom"].choices if c[0] != self.FOR_RELAY]
+            del self.fields["relay_email"]
+
     def clean(self):
         data = super().clean()
         who = data.get("for_whom")

@@ -1677,6 +1677,23 @@ def reminders_ensure() -> int:
 # Portail : dépôt d'une demande en une fois
 # ---------------------------------------------------------------------------------------------
 
+RELAY_ROLES = {*GroupMembership.OFFICER_ROLES, GroupMembership.Role.CAMPUS_DIRECTOR}
+
+
+def can_relay(member: Member | None, on: date | None = None) -> bool:
+    """Delegates and group officers may file a request for someone else (and only they: no probing)."""
+    if member is None:
+        return False
+    on = on or timezone.localdate()
+    return (
+        GroupMembership.objects.filter(member=member, role__in=list(RELAY_ROLES), starts_on__lte=on)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on))
+        .exists()
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+
 
 @transaction.atomic
 def request_file(
@@ -1705,6 +1722,11 @@ def request_file(
             last_name=relative.get("last_name", ""),
         )
     elif for_whom == "relay":
+        _require(
+            can_relay(member),
+            "Seuls les délégués et les responsables de groupe relaient une demande ; "
+            "sinon, invitez la personne à la déposer elle-même.",
+        )
         target = (
             Member.objects.select_related("category", "campus")
             .filter(Q(email__iexact=relay_email) | Q(user__email__iexact=relay_email))

@@ -53,7 +53,7 @@ def request_new(request):
     member = member_for_user(user=request.user)
     if member is None:
         return render(request, "entraide/portal/no_member.html", status=200)
-    form = RequestForm(request.POST or None, request.FILES or None)
+    form = RequestForm(request.POST or None, request.FILES or None, can_relay=services.can_relay(member))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -143,6 +143,20 @@ def test_linked_committee_members_are_flagged_and_recused(student_case, student,
 def test_family_and_own_referrals_are_links(db, instructor, committee, delegates):
     relay_user = committee[1]
     _user, nephew = member_user("neveu@exemple.fr", campus=committee[1].member.campus, entry_year=2024)
+    with pytest.raises(BusinessError, match="Seuls les délégués"):
+        services.request_file(
+            by=relay_user,
+            member=relay_user.member,
+            for_whom="relay",
+            relay_email=nephew.email,
+            kind_requested="grant",
+            purpose="hardship",
+            amount_requested_eur=Decimal("500"),
+            situation="",
+            files=[],
+        )
+    gt = Group.objects.create(kind=Group.Kind.TERRITORIAL, name="GT Bourgogne", slug="gt-bourgogne")
+    GroupMembership.objects.create(member=relay_user.member, group=gt, role=GroupMembership.Role.PRESIDENT)
     case = services.request_file(
         by=relay_user,
         member=relay_user.member,

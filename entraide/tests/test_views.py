@@ -409,3 +409,20 @@ def test_another_entraide_user_cannot_take_someone_elses_case_without_the_right(
     client.post(reverse("entraide:staff_triage", args=[student_case.public_id]), {"instructor": fresh.pk})
     student_case.refresh_from_db()
     assert student_case.instructor == fresh
+
+
+def test_the_entraide_group_sets_the_parameters_in_the_admin(instructor):
+    client = client_for(instructor)
+    for url in [
+        "/admin/entraide/entraidesettings/1/change/",
+        "/admin/entraide/envelope/",
+        "/admin/entraide/committeeseat/",
+    ]:
+        assert client.get(url).status_code == 200, url
+    bureau = client_for(staff_user_with(roles.BUREAU, "bureau@exemple.fr"))
+    assert bureau.get("/admin/entraide/entraidesettings/1/change/").status_code in (302, 403)
+
+
+def test_only_delegates_and_officers_see_the_relay_option(member_client):
+    html = member_client.get("/entraide/demande/").content.decode()
+    assert "Pour moi" in html and "en relais" not in html
