@@ -28,7 +28,11 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from django.core.management.base import OutputWrapper
+
     from soce.lib import demo
+
+    stdout = OutputWrapper(sys.stdout)  # seed_demo's seeders write lines without their newline
 
     options = {"scale": args.scale, "members": 100_000 if args.scale == "large" else 2000, "seed": args.seed}
     only = {n for n in (args.only or "").split(",") if n}
@@ -39,12 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         rng = random.Random(f"{args.seed}:{seeder.name}")  # noqa: S311 - seed_demo's own scheme
         started = time.perf_counter()
         try:
-            seeder.run(rng=rng, stdout=sys.stdout, options=options)
+            seeder.run(rng=rng, stdout=stdout, options=options)
             report[seeder.name] = {"ok": True, "seconds": round(time.perf_counter() - started, 1)}
         except Exception as exc:  # one broken seeder must not stop the others
             traceback.print_exc()
             report[seeder.name] = {"ok": False, "error": f"{exc.__class__.__name__}: {exc}"[:500]}
-    print(json.dumps({"seeders": report}))
+    print("\n" + json.dumps({"seeders": report}))
     return 0 if all(r["ok"] for r in report.values()) else 1
 
 
