@@ -1032,7 +1032,7 @@ def contract_start(
     from soce.lib.signing import services as signing
     from soce.lib.signing.models import DocumentStatus, Party
 
-    loan = Loan.objects.select_for_update().select_related("beneficiary__member").get(pk=loan.pk)
+    loan = Loan.objects.select_for_update(of=("self",)).select_related("beneficiary__member").get(pk=loan.pk)
     _require(loan.status == LoanStatus.OFFERED, "Ce contrat n'est plus à signer.")
     _require(
         loan.beneficiary.member_id is not None and loan.beneficiary.member.user_id == user.pk,
@@ -1268,7 +1268,7 @@ def repayment_record(
 @transaction.atomic
 def repayment_reverse(*, repayment: Repayment, by, reason: str) -> Repayment:
     """Cancels a repayment by a counter-entry; the original is never edited (INSERT, audit, recompute)."""
-    repayment = Repayment.objects.select_for_update().select_related("loan").get(pk=repayment.pk)
+    repayment = Repayment.objects.select_for_update(of=("self",)).select_related("loan").get(pk=repayment.pk)
     _require(repayment.kind == RepaymentKind.PAYMENT, "Une contre-passation ne se contre-passe pas.")
     _require(not Repayment.objects.filter(reverses=repayment).exists(), "Ce remboursement est déjà contre-passé.")
     _require(bool(reason.strip()), "Indiquez le motif de la contre-passation.")

@@ -41,7 +41,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_cap_is_seeded_as_data():
+    import importlib
+
+    from django.apps import apps
+
+    EntraideSettings.objects.all().delete()  # a flushed database (transactional tests) has lost it
+    importlib.import_module("entraide.migrations.0002_seed_settings").seed(apps, None)
     assert EntraideSettings.objects.get().student_loan_cap_eur == Decimal("4500.00")
+    assert services.settings_get().student_loan_cap_eur == Decimal("4500.00")
 
 
 # --- Dépôt et avis ------------------------------------------------------------------------------

@@ -412,6 +412,7 @@ def test_another_entraide_user_cannot_take_someone_elses_case_without_the_right(
 
 
 def test_the_entraide_group_sets_the_parameters_in_the_admin(instructor):
+    services.settings_get()
     client = client_for(instructor)
     for url in [
         "/admin/entraide/entraidesettings/1/change/",
