@@ -42,6 +42,9 @@ messages: install
 	$(PY) manage.py makemessages -l fr --ignore=.venv --ignore=node_modules --no-obsolete
 	$(PY) manage.py compilemessages -l fr --ignore=.venv --ignore=node_modules
 
+pki: install
+	$(PY) manage.py ensure_dev_pki
+
 clean:
 	rm -rf $(VENV) node_modules staticfiles var/test-media var/test-private
 

@@ -18,6 +18,7 @@ from .models import EmailStatus, OutgoingEmail
 
 logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=15)
+REDACTED = "[contenu masqué après envoi]"
 
 
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
@@ -43,6 +44,7 @@ def email_queue(
     headers: dict[str, str] | None = None,
     attachments: list[dict] | None = None,
     not_before=None,
+    redact_after_send: bool = False,
 ) -> OutgoingEmail:
     """Renders and stores one e-mail under `key`, then sends it after commit.
 
@@ -66,6 +68,7 @@ def email_queue(
         related=related,
         attachments=attachments,
         not_before=not_before,
+        redact_after_send=redact_after_send,
     )
 
 
@@ -82,9 +85,11 @@ def email_store(
     from_email: str | None = None,
     attachments: list[dict] | None = None,
     not_before=None,
+    redact_after_send: bool = False,
 ) -> OutgoingEmail:
     """Inserts the outbox row (unique key) and schedules its send on commit."""
     fields = {
+        "redact_after_send": redact_after_send,
         "attachments": attachments or [],
         "not_before": not_before,
         "template": template,
@@ -159,9 +164,10 @@ def outgoing_email_send(*, email_id: int) -> bool:
         )
         raise
     now = timezone.now()
-    OutgoingEmail.objects.filter(pk=email_id).update(
-        status=EmailStatus.SENT, sent_at=now, status_changed_at=now, last_error=""
-    )
+    sent = {"status": EmailStatus.SENT, "sent_at": now, "status_changed_at": now, "last_error": ""}
+    if email.redact_after_send:  # a one-time code must not stay readable in the back office
+        sent.update(subject=REDACTED, body_text=REDACTED, body_html="")
+    OutgoingEmail.objects.filter(pk=email_id).update(**sent)
     return True
 
 

@@ -74,6 +74,11 @@ class OutgoingEmail(models.Model):
         _("pas avant"), null=True, blank=True, help_text=_("Envoi planifié (débit limité des relances).")
     )
     enqueued_at = models.DateTimeField(_("confié au worker le"), null=True, blank=True)
+    redact_after_send = models.BooleanField(
+        _("masquer après envoi"),
+        default=False,
+        help_text=_("Pour les codes à usage unique : l'objet et le texte ne sont pas conservés une fois envoyés."),
+    )
     attempts = models.PositiveIntegerField(_("tentatives"), default=0)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)

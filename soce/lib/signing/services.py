@@ -423,6 +423,7 @@ def otp_send(*, party: Party, user, to: str, client: ClientInfo | None = None) -
         },
         key=f"signing:otp:{challenge.pk}",
         related=locked,
+        redact_after_send=True,
     )
     evidence_append(
         document=locked.document,

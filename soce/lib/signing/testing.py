@@ -19,13 +19,21 @@ def drawn_signature() -> str:
 
 
 def last_otp_code(to: str | None = None) -> str:
-    """The last one-time code queued in the outbox (optionally for one address)."""
+    """The last one-time code e-mailed (optionally to one address), read from the test mailbox.
+
+    The outbox row itself is redacted once sent, so the code is only in the delivered message.
+    """
+    from django.core import mail
+
+    for message in reversed(mail.outbox):
+        if (to is None or to in message.to) and (found := re.search(r"\b(\d{6})\b", message.subject)):
+            return found.group(1)
     from soce.lib.models import OutgoingEmail
 
-    emails = OutgoingEmail.objects.filter(template="signing/otp")
+    unsent = OutgoingEmail.objects.filter(template="signing/otp", redact_after_send=True).exclude(status="sent")
     if to:
-        emails = emails.filter(to=to)
-    email = emails.order_by("-id").first()
-    if email is None:
-        raise AssertionError("Aucun code à usage unique dans la boîte d'envoi.")
-    return re.search(r"\b(\d{6})\b", email.subject).group(1)
+        unsent = unsent.filter(to=to)
+    email = unsent.order_by("-id").first()
+    if email is not None and (found := re.search(r"\b(\d{6})\b", email.subject)):
+        return found.group(1)
+    raise AssertionError("Aucun code à usage unique envoyé ni en attente.")

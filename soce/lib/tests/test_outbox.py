@@ -112,3 +112,14 @@ def test_allauth_emails_go_through_the_outbox(client, django_capture_on_commit_c
     assert email.status == EmailStatus.SENT
     assert "[Soce]" in email.subject
     assert len(mailoutbox) == 1
+
+
+def test_one_time_codes_are_redacted_once_sent(django_capture_on_commit_callbacks, mailoutbox):
+    with django_capture_on_commit_callbacks(execute=True):
+        email = email_queue(
+            template="core/test", to="a@exemple.fr", context={"name": "123456"}, key="otp:1", redact_after_send=True
+        )
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT
+    assert "123456" not in email.subject + email.body_text + email.body_html
+    assert "123456" in mailoutbox[0].subject
