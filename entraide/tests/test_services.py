@@ -711,3 +711,17 @@ def test_seats_define_the_chair(committee):
     yesterday = timezone.localdate() - timedelta(days=1)
     CommitteeSeat.objects.filter(user=committee[0]).update(starts_on=yesterday - timedelta(days=300), ends_on=yesterday)
     assert services.current_chair_ids() == set()
+
+
+def test_periodic_tasks_are_registered_and_idempotent(db):
+    from entraide import tasks
+    from soce.lib.reminders.models import Step
+    from soce.schedule import PERIODIC_TASKS
+
+    assert PERIODIC_TASKS["entraide-nightly"][0] == "entraide.tasks.loans_nightly"
+    assert PERIODIC_TASKS["entraide-anonymise"][0] == "entraide.tasks.cases_anonymise_expired"
+    for _ in range(2):
+        assert tasks.loans_nightly.apply().get() == {"recomputed": 0, "refreshed": 0}
+    assert set(Step.objects.values_list("code", flat=True)) >= {"entraide-opinions-due", "entraide-arrears-friendly"}
+    assert Step.objects.filter(code__startswith="entraide-").count() == 2
+    assert tasks.cases_anonymise_expired.apply().get() == 0
