@@ -1,7 +1,7 @@
 """Pages : qui voit quoi (404 hors du cercle), lectures journalisées, dépôt au portail, budgets de requêtes,
 et le parcours 5 (« un élève demande de l'aide ») au client de test."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -427,3 +427,101 @@ def test_the_entraide_group_sets_the_parameters_in_the_admin(instructor):
 def test_only_delegates_and_officers_see_the_relay_option(member_client):
     html = member_client.get("/entraide/demande/").content.decode()
     assert "Pour moi" in html and "en relais" not in html
+
+
+def test_back_office_forms_drive_the_services(student_case, student_user, instructor, committee, delegates):
+    """Every back-office form posts to its service (grants, guarantees, loans), four eyes included."""
+    import time_machine
+    from django.utils import timezone
+
+    staff, other = client_for(instructor), client_for(committee[1])
+    today = timezone.localdate().isoformat()
+    # A grant: prepared, validated by another person, paid, proof received.
+    user, member = member_user("camarade@exemple.fr")
+    grant_case = file_case(user, member, kind="grant", amount="700", purpose="health", files=[])
+    to_session(grant_case, instructor=instructor, committee=committee)
+    services.case_decide(case=grant_case, by=committee[1], outcome="approved", kind="grant", amount_eur=Decimal("700"))
+    case_action = lambda case, action: reverse("entraide:staff_case_action", args=[case.public_id, action])  # noqa: E731
+    staff.post(
+        case_action(grant_case, "secours"),
+        {"amount_eur": "700", "account_holder": member.full_name, "iban": VALID_IBAN, "proof_required": "on"},
+    )
+    grant = grant_case.grants.get()
+    pay = lambda client, kind, item, action, data=None: client.post(  # noqa: E731
+        reverse("entraide:staff_payment_action", args=[kind, item.public_id, action]), data or {}
+    )
+    pay(other, "secours", grant, "valider")
+    pay(staff, "secours", grant, "paye", {"paid_on": today, "reference": "VIR-7"})
+    pay(staff, "secours", grant, "justificatif")
+    grant.refresh_from_db()
+    assert (grant.status, grant.validated_by) == ("closed", committee[1])
+
+    # A guarantee: registered, called, paid by another person, statement recorded.
+    to_session(student_case, instructor=instructor, committee=committee)
+    services.case_decide(
+        case=student_case, by=committee[1], outcome="approved", kind="guarantee", amount_eur=Decimal("4000")
+    )
+    staff.post(
+        case_action(student_case, "caution"),
+        {
+            "bank": "LCL",
+            "loan_reference": "PE-1",
+            "loan_amount_eur": "8000",
+            "share_percent": "50",
+            "ceiling_eur": "4000",
+            "starts_on": today,
+            "ends_on": "2031-01-01",
+        },
+    )
+    guarantee = student_case.guarantees.get()
+    g_action = lambda client, action, data=None: client.post(  # noqa: E731
+        reverse("entraide:staff_guarantee_action", args=[guarantee.public_id, action]), data or {}
+    )
+    g_action(staff, "releve", {"year": "2026", "outstanding_eur": "7000", "received_on": today})
+    g_action(staff, "appel", {"called_on": today, "called_eur": "1200"})
+    g_action(staff, "paiement", {"paid_on": today, "reference": "P", "instalments_count": "6", "first_due_on": today})
+    guarantee.refresh_from_db()
+    assert guarantee.status == "called"  # the person who recorded the call cannot pay
+    g_action(other, "paiement", {"paid_on": today, "reference": "P", "instalments_count": "6", "first_due_on": today})
+    guarantee.refresh_from_db()
+    assert guarantee.status == "paid" and guarantee.statements.count() == 1
+    assert (
+        client_for(instructor).get(reverse("entraide:staff_guarantee", args=[guarantee.public_id])).status_code == 200
+    )
+
+    # The receivable: a repayment, its reversal, a rescheduling decided in session and validated by another.
+    loan = guarantee.receivable
+    l_action = lambda client, action, data=None: client.post(  # noqa: E731
+        reverse("entraide:staff_loan_action", args=[loan.public_id, action]), data or {}
+    )
+    with time_machine.travel(loan.first_due_on + timedelta(days=40), tick=False):
+        services.loans_nightly()
+        day = timezone.localdate().isoformat()
+        staff, other = client_for(instructor), client_for(committee[1])  # sessions last 12 hours
+        l_action(staff, "remboursement", {"amount_eur": "200", "received_on": day, "method": "transfer"})
+        payment = loan.repayments.get()
+        l_action(staff, "contre-passer", {"repayment": payment.public_id, "reason": "Rejet bancaire"})
+        followup = loan.follow_ups.filter(status="open").first()
+        l_action(staff, "suivi", {"followup": followup.pk, "outcome": "Appelé : il reprend en janvier."})
+        l_action(
+            staff,
+            "mesure",
+            {
+                "kind": "reschedule",
+                "session": student_case.session.pk,
+                "decision_note": "Étalé sur 12 mois",
+                "new_instalments_count": "12",
+                "new_first_due_on": (timezone.localdate() + timedelta(days=30)).isoformat(),
+            },
+        )
+        measure = loan.measures.get()
+        l_action(staff, "valider-mesure", {"measure": measure.public_id})
+        measure.refresh_from_db()
+        assert measure.status == "proposed"  # same person: refused
+        l_action(other, "valider-mesure", {"measure": measure.public_id})
+        l_action(staff, "recalculer")
+    loan.refresh_from_db()
+    assert loan.schedule_version == 2 and loan.repayments.count() == 2
+    assert followup.__class__.objects.get(pk=followup.pk).status != "open"
+    page = client_for(instructor).get(reverse("entraide:staff_loan", args=[loan.public_id]))
+    assert page.status_code == 200 and "Contre-passation" in page.content.decode()
