@@ -63,6 +63,18 @@ def client_for(user) -> Client:
     return login_with_mfa(Client(), user)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _clean_private_files():
+    """FileField storages are bound when models load (var/test-private): remove what the tests wrote."""
+    yield
+    import shutil
+    from pathlib import Path
+
+    from entraide.models import Document
+
+    shutil.rmtree(Path(Document._meta.get_field("file").storage.location) / "entraide", ignore_errors=True)
+
+
 @pytest.fixture
 def today():
     return timezone.localdate()
