@@ -392,7 +392,7 @@ def test_contract_is_signed_with_the_signing_engine(
         loan=loan, user=student_user, amount_words="Trois-mille euros", amount_figures="3 000,00 €", accepted=True
     )
     document = contract.document
-    assert "trois-mille euros" in document.text_html and "3\u202f000,00" in document.text_html
+    assert "trois mille euros" in document.text_html and "3\u202f000,00" in document.text_html
     party = document.parties.get()
     assert party.identity["statement"] == "Montant recopié par l'emprunteur : 3 000,00 € — « Trois-mille euros »"
     assert party.consent_version == services.CONSENT_VERSION

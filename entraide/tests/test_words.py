@@ -4,7 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from entraide.words import amount_in_words, figures_match, number_to_words, parse_figures, words_match
+from entraide.words import amount_in_words, figures_match, parse_figures, words_match
+from soce.lib.words import integer_to_words as number_to_words
 
 
 @pytest.mark.parametrize(
@@ -14,24 +15,24 @@ from entraide.words import amount_in_words, figures_match, number_to_words, pars
         (1, "un"),
         (16, "seize"),
         (17, "dix-sept"),
-        (21, "vingt-et-un"),
-        (71, "soixante-et-onze"),
+        (21, "vingt et un"),
+        (71, "soixante et onze"),
         (77, "soixante-dix-sept"),
         (80, "quatre-vingts"),
         (81, "quatre-vingt-un"),
         (91, "quatre-vingt-onze"),
         (100, "cent"),
-        (101, "cent-un"),
-        (200, "deux-cents"),
-        (280, "deux-cent-quatre-vingts"),
+        (101, "cent un"),
+        (200, "deux cents"),
+        (280, "deux cent quatre-vingts"),
         (1000, "mille"),
-        (3000, "trois-mille"),
-        (4500, "quatre-mille-cinq-cents"),
-        (80_000, "quatre-vingt-mille"),
-        (200_000, "deux-cent-mille"),
-        (1_000_000, "un-million"),
-        (2_000_000, "deux-millions"),
-        (1_200_080, "un-million-deux-cent-mille-quatre-vingts"),
+        (3000, "trois mille"),
+        (4500, "quatre mille cinq cents"),
+        (80_000, "quatre-vingt mille"),
+        (200_000, "deux cent mille"),
+        (1_000_000, "un million"),
+        (2_000_000, "deux millions"),
+        (1_200_080, "un million deux cent mille quatre-vingts"),
     ],
 )
 def test_number_to_words(n, words):
@@ -39,7 +40,7 @@ def test_number_to_words(n, words):
 
 
 def test_amount_in_words_with_cents():
-    assert amount_in_words(Decimal("3000")) == "trois-mille euros"
+    assert amount_in_words(Decimal("3000")) == "trois mille euros"
     assert amount_in_words(Decimal("1")) == "un euro"
     assert amount_in_words(Decimal("12.50")) == "douze euros et cinquante centimes"
     assert amount_in_words(Decimal("0.01")) == "un centime"

@@ -87,6 +87,8 @@ def euros_to_words(amount: Decimal | int | str) -> str:
         raise ValueError(amount)
     euros = int(value)
     cents = int((value - euros) * 100)
+    if cents and not euros:
+        return f"{integer_to_words(cents)} centime" + ("s" if cents > 1 else "")
     text = f"{integer_to_words(euros)} euro" + ("s" if euros > 1 else "")
     if euros and euros % 10**6 == 0:
         text = text.replace(" euros", " d'euros")
