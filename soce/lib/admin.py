@@ -46,6 +46,15 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_select_related = ("content_type",)
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
+    # Apps whose audit trail is confidential and shown in their own, circle-checked pages.
+    CONFIDENTIAL_APPS = ("entraide",)
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if not request.user.is_superuser:
+            qs = qs.exclude(content_type__app_label__in=self.CONFIDENTIAL_APPS)
+        return qs
+
 
 @admin.register(BackgroundJob)
 class BackgroundJobAdmin(ReadOnlyAdmin):

@@ -53,3 +53,17 @@ def test_home_shows_the_navigation_of_a_member(member_client, member):
     assert "Pilotage" not in html
     assert "Administration" not in html
     assert member.promo_label in html
+
+
+def test_audit_admin_hides_the_confidential_entraide_trail(staff_client):
+    from django.contrib.contenttypes.models import ContentType
+
+    from soce.lib.models import AuditEvent
+
+    entraide_type = ContentType.objects.filter(app_label="entraide").first()
+    AuditEvent.objects.create(
+        action="status.rejected", content_type=entraide_type, object_id="1", note="Motif confidentiel"
+    )
+    AuditEvent.objects.create(action="payment.record", note="Visible")
+    html = staff_client.get("/admin/core/auditevent/").content.decode()
+    assert "Visible" in html and "Motif confidentiel" not in html
