@@ -351,8 +351,21 @@ def _paper_signatures(rng: random.Random, engagements: list[Engagement], v7, v8)
 def _online_ceremonies(rng: random.Random, v8: CharterVersion, mandates: list[CountersigningMandate]) -> int:
     """A few charters through the real ceremony: sealed PDFs, some awaiting countersignature, one declined.
 
-    The e-mails they queue (codes, sealed copies) are cancelled: demo data sends nothing.
+    The e-mails they queue (codes, sealed copies) are cancelled: demo data sends nothing. The codes are
+    read back from an in-memory mailbox, the only place they live once sent.
     """
+    from django.core import mail
+    from django.test.utils import override_settings
+
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        mail.outbox = []
+        try:
+            return _run_ceremonies(rng, v8, mandates)
+        finally:
+            del mail.outbox
+
+
+def _run_ceremonies(rng: random.Random, v8: CharterVersion, mandates: list[CountersigningMandate]) -> int:
     from members.demo import DEMO_PASSWORD
     from soce.lib.signing import services as signing
     from soce.lib.signing.client import ClientInfo

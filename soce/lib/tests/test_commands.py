@@ -8,7 +8,10 @@ from members.models import Campus, Group, Member, User
 pytestmark = pytest.mark.django_db
 
 
-def test_seed_demo_is_idempotent_and_prints_the_logins():
+def test_seed_demo_is_idempotent_and_prints_the_logins(monkeypatch):
+    from django.core import mail
+
+    monkeypatch.delattr(mail, "outbox", raising=False)  # as under `make run`: no test mailbox
     out = StringIO()
     call_command("seed_demo", members=120, stdout=out)
     counts = (Member.objects.count(), Group.objects.count(), User.objects.count())
