@@ -6,6 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from soce.lib.money import format_eur
+
 from . import payments
 from .models import PaymentMethod
 
@@ -31,8 +33,8 @@ class RenewForm(forms.Form):
         if lifetime_rate is None:
             del self.fields["lifetime"]
         else:
-            self.fields["lifetime"].help_text = _("Versée une fois pour toutes : %(amount)s €.") % {
-                "amount": lifetime_rate.amount_eur
+            self.fields["lifetime"].help_text = _("Versée une fois pour toutes : %(amount)s.") % {
+                "amount": format_eur(lifetime_rate.amount_eur)
             }
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Confirmer"), css_class="btn-soce"))
