@@ -41,6 +41,17 @@ def _reverse(name: str, *args, query: dict | None = None) -> tuple[str | None, s
     return (f"{path}?{urlencode(query)}" if query else path), ""
 
 
+def _first_of(*candidates: tuple[str, str]) -> tuple[str | None, str]:
+    """The first URL name that resolves (an app's own page, else its admin), with which one it is."""
+    notes = []
+    for name, label in candidates:
+        path, note = _reverse(name)
+        if path is not None:
+            return path, label
+        notes.append(note)
+    return None, "; ".join(notes)
+
+
 def _model(label: str):
     from django.apps import apps
 
@@ -149,14 +160,14 @@ JOURNEYS: list[Journey] = [
     Journey("admin_member_change", "secretariat", DETAIL, "Admin : fiche membre", _admin_member_change),
     Journey("charter", "benevole", DETAIL, "Charte du bénévole", lambda: _reverse("volunteers:charter")),
     Journey(
-        "entraide_cases", "entraide", LIST, "Entraide : dossiers (service)", lambda: _reverse("entraide:staff_cases")
-    ),
-    Journey(
-        "entraide_cases_admin",
+        "entraide_cases",
         "entraide",
         LIST,
-        "Entraide : dossiers (admin)",
-        lambda: _reverse("admin:entraide_aidcase_changelist"),
+        "Entraide : liste des dossiers",
+        lambda: _first_of(
+            ("entraide:staff_cases", "la liste du service entraide"),
+            ("admin:entraide_aidcase_changelist", "l'admin des dossiers"),
+        ),
     ),
     Journey("dashboard", "bureau", DASHBOARD, "Pilotage : tableau de bord", lambda: _reverse("strategy:dashboard")),
     Journey("indicator", "bureau", DETAIL, "Pilotage : indicateur", _indicator),

@@ -355,6 +355,21 @@ def run_journeys(env: dict, journeys: list[dict], sessions: dict, server: Server
     return results
 
 
+def merge_reports(previous: dict, current: dict) -> dict:
+    """`previous` with the journeys and steps measured by `current` replaced (a partial re-run)."""
+    measured = {(j["name"], j["users"]) for j in current["journeys"]}
+    steps = {s["name"] for s in current["steps"]}
+    merged = {**previous, "finished_at": current["finished_at"], "data": current["data"]}
+    merged["journeys"] = [j for j in previous["journeys"] if (j["name"], j["users"]) not in measured]
+    merged["journeys"] += current["journeys"]
+    merged["steps"] = [s for s in previous["steps"] if s["name"] not in steps] + current["steps"]
+    merged["partial_updates"] = [
+        *previous.get("partial_updates", []),
+        {"at": current["finished_at"], "journeys": sorted({n for n, _ in measured}), "steps": sorted(steps)},
+    ]
+    return merged
+
+
 def machine() -> dict:
     import psutil
 
@@ -374,6 +389,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-seed", action="store_true", help="never seed, even an empty database")
     parser.add_argument("--steps", help="comma-separated steps (default: all; 'none' for none)")
     parser.add_argument("--journeys", help="comma-separated journey names (default: all)")
+    parser.add_argument(
+        "--update-latest",
+        action="store_true",
+        help="merge what this run measured into bench/results/latest.json (the rest is kept) and write a new pair",
+    )
     args = parser.parse_args(argv)
     env = bench_env()
     if args.journeys:
@@ -431,6 +451,8 @@ def main(argv: list[str] | None = None) -> int:
             },
         },
     )
+    if args.update_latest and (RESULTS_DIR / "latest.json").exists():
+        report = merge_reports(json.loads((RESULTS_DIR / "latest.json").read_text()), report)
     dated_json, dated_md = write_reports(report, RESULTS_DIR)
     print()
     print(summary_table(report))

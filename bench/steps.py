@@ -159,7 +159,13 @@ def import_members() -> dict:
         details[path] = _subprocess_step(f"import_members_{path}")
     fast, stock = details.get("fast", {}), details.get("stock", {})
     best = fast if fast.get("seconds") else stock
-    target_ok = bool(best.get("seconds")) and best["seconds"] < 60 and best["peak_memory_mb"] < 500
+    target_ok = (
+        bool(best.get("seconds"))
+        and best["seconds"] < 60
+        and best["peak_memory_mb"] < 500
+        and best.get("created") == rows
+        and not best.get("has_errors")
+    )
     parts = [f"{p}: {details[p].get('seconds')} s, {details[p].get('peak_memory_mb')} MB" for p in paths]
     return {
         "name": "import_members",

@@ -86,3 +86,13 @@ def test_bench_env_sets_production_variables(monkeypatch):
     assert env["CELERY_BROKER_URL"] and env["ALLOWED_HOSTS"]
     monkeypatch.setenv("BENCH_QUICK", "1")
     assert bench_env()["BENCH_SECONDS"] == "3"
+
+
+def test_compare_flags_a_changed_query_count():
+    from bench.compare import compare
+
+    old = {"journeys": [summarise(name="dues", users=8, samples=_samples(queries=9), duration_s=1)]}
+    same = {"journeys": [summarise(name="dues", users=8, samples=_samples(queries=9), duration_s=1)]}
+    changed = {"journeys": [summarise(name="dues", users=8, samples=_samples(queries=10), duration_s=1)]}
+    assert compare(old, same)[1] == []
+    assert compare(old, changed)[1] == ["dues (8 users): 9 → 10"]
