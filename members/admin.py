@@ -160,8 +160,20 @@ class GroupFilter(admin.SimpleListFilter):
 class GroupMembershipInline(admin.TabularInline):
     model = GroupMembership
     extra = 0
-    autocomplete_fields = ("group",)
     fields = ("group", "role", "starts_on", "ends_on")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member__campus", "group")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "group":
+            # One query for the whole formset, instead of one autocomplete lookup per row.
+            formfield.choices = [("", "---------")] + [
+                (g.pk, f"{g.name} ({g.get_kind_display()})")
+                for g in Group.objects.filter(active=True).order_by("kind", "name")
+            ]
+        return formfield
 
 
 class ReducedRateGrantInline(admin.TabularInline):
@@ -179,6 +191,9 @@ class CotisationInline(admin.TabularInline):
     ordering = ("-year",)
     max_num = 0
     can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member__campus")
 
     @admin.display(description=_("paiements"))
     def link(self, obj):

@@ -151,3 +151,20 @@ def test_yearly_strike_off_from_the_admin_previews_then_runs(staff_client):
     old.refresh_from_db()
     recent.refresh_from_db()
     assert old.status == Lifecycle.STRUCK_OFF and recent.status == Lifecycle.ACTIVE
+
+
+def test_member_change_page_has_a_constant_query_count(staff_client, grids):
+    from members import services
+
+    def page_queries(member):
+        return _count_queries(staff_client, f"/admin/members/member/{member.pk}/change/")
+
+    small = MemberFactory(entry_year=1990, graduation_year=1993)
+    GroupMembershipFactory(member=small)
+    services.cotisation_open(member=small, year=2025, by=None)
+    big = MemberFactory(entry_year=1990, graduation_year=1993)
+    for _ in range(4):
+        GroupMembershipFactory(member=big)
+    for year in (2025, 2026, 2027):
+        services.cotisation_open(member=big, year=year, by=None)
+    assert page_queries(small) == page_queries(big) <= 15
