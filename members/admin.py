@@ -16,12 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin, ExportMixin, ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from soce.lib.admin_utils import EstimatedCountPaginator, action_form
+from soce.lib.admin_utils import EstimatedCountPaginator, action_form, reason_action
 from soce.lib.emails import email_queue
 from soce.lib.exceptions import BusinessError
 
 from . import services, tokens
-from .forms import OverrideRateForm, ReasonForm, RecordPaymentForm
+from .forms import OverrideRateForm, RecordPaymentForm
 from .models import (
     AssociationSettings,
     Campus,
@@ -364,36 +364,26 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Radier"), permissions=["change"])
     def strike_off(self, request, queryset):
-        def handle(form, qs):
-            for member in qs.filter(status=Lifecycle.ACTIVE):
-                services.member_strike_off(member=member, reason=form.cleaned_data["reason"], by=request.user)
-            messages.success(request, _("Radiation enregistrée."))
-
-        return action_form(
+        return reason_action(
             self,
             request,
-            queryset,
-            form_class=ReasonForm,
+            queryset.filter(status=Lifecycle.ACTIVE),
             action="strike_off",
             title=_("Radier les membres sélectionnés"),
-            handler=handle,
+            success=_("%(n)d radiation(s) enregistrée(s)."),
+            apply=lambda m, reason: services.member_strike_off(member=m, reason=reason, by=request.user),
         )
 
     @admin.action(description=_("Réintégrer"), permissions=["change"])
     def reinstate(self, request, queryset):
-        def handle(form, qs):
-            for member in qs.filter(status__in=[Lifecycle.STRUCK_OFF, Lifecycle.RESIGNED]):
-                services.member_reinstate(member=member, reason=form.cleaned_data["reason"], by=request.user)
-            messages.success(request, _("Réintégration enregistrée."))
-
-        return action_form(
+        return reason_action(
             self,
             request,
-            queryset,
-            form_class=ReasonForm,
+            queryset.filter(status__in=[Lifecycle.STRUCK_OFF, Lifecycle.RESIGNED]),
             action="reinstate",
             title=_("Réintégrer les membres sélectionnés"),
-            handler=handle,
+            success=_("%(n)d réintégration(s) enregistrée(s)."),
+            apply=lambda m, reason: services.member_reinstate(member=m, reason=reason, by=request.user),
         )
 
     @admin.action(description=_("Envoyer l'e-mail de renouvellement"), permissions=["change"])
@@ -423,26 +413,14 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
     def anonymise(self, request, queryset):
         from . import gdpr
 
-        def handle(form, qs):
-            done = 0
-            for member in qs:
-                try:
-                    gdpr.member_anonymise(member=member, by=request.user, reason=form.cleaned_data["reason"])
-                    done += 1
-                except BusinessError as exc:
-                    messages.warning(request, f"{member} : {exc}")
-            messages.success(
-                request, _("%(n)d personne(s) anonymisée(s) ; la comptabilité est conservée.") % {"n": done}
-            )
-
-        return action_form(
+        return reason_action(
             self,
             request,
             queryset,
-            form_class=ReasonForm,
             action="anonymise",
-            handler=handle,
             title=_("Anonymiser les personnes sélectionnées"),
+            success=_("%(n)d personne(s) anonymisée(s) ; la comptabilité est conservée."),
+            apply=lambda m, reason: gdpr.member_anonymise(member=m, by=request.user, reason=reason),
             help_text=_(
                 "Noms, coordonnées et historique sont effacés ; cotisations, paiements et reçus fiscaux sont "
                 "conservés comme la loi l'exige. Cette opération est irréversible."
@@ -628,44 +606,26 @@ class CotisationAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Exonérer"), permissions=["change"])
     def waive(self, request, queryset):
-        def handle(form, qs):
-            for cotisation in qs:
-                try:
-                    services.cotisation_waive(
-                        cotisation=cotisation, reason=form.cleaned_data["reason"], by=request.user
-                    )
-                except BusinessError as exc:
-                    messages.error(request, f"{cotisation} : {exc}")
-
-        return action_form(
+        return reason_action(
             self,
             request,
             queryset,
-            form_class=ReasonForm,
             action="waive",
             title=_("Exonérer les cotisations sélectionnées"),
-            handler=handle,
+            success=_("%(n)d cotisation(s) exonérée(s)."),
+            apply=lambda c, reason: services.cotisation_waive(cotisation=c, reason=reason, by=request.user),
         )
 
     @admin.action(description=_("Annuler"), permissions=["change"])
     def cancel(self, request, queryset):
-        def handle(form, qs):
-            for cotisation in qs:
-                try:
-                    services.cotisation_cancel(
-                        cotisation=cotisation, reason=form.cleaned_data["reason"], by=request.user
-                    )
-                except BusinessError as exc:
-                    messages.error(request, f"{cotisation} : {exc}")
-
-        return action_form(
+        return reason_action(
             self,
             request,
             queryset,
-            form_class=ReasonForm,
             action="cancel",
             title=_("Annuler les cotisations sélectionnées"),
-            handler=handle,
+            success=_("%(n)d cotisation(s) annulée(s)."),
+            apply=lambda c, reason: services.cotisation_cancel(cotisation=c, reason=reason, by=request.user),
         )
 
     @admin.action(description=_("Émettre les reçus fiscaux manquants"), permissions=["change"])
@@ -706,23 +666,14 @@ class PaymentAdmin(ImportExportMixin, SimpleHistoryAdmin):
         if not request.user.has_perm("members.add_payment"):
             messages.error(request, _("Vous n'avez pas le droit de contre-passer un paiement."))
             return None
-
-        def handle(form, qs):
-            for payment in qs.filter(kind=PaymentKind.PAYMENT):
-                try:
-                    services.payment_reverse(payment=payment, reason=form.cleaned_data["reason"], by=request.user)
-                except BusinessError as exc:
-                    messages.error(request, f"{payment} : {exc}")
-            messages.success(request, _("Contre-passation enregistrée."))
-
-        return action_form(
+        return reason_action(
             self,
             request,
-            queryset,
-            form_class=ReasonForm,
+            queryset.filter(kind=PaymentKind.PAYMENT),
             action="reverse",
             title=_("Contre-passer les paiements sélectionnés"),
-            handler=handle,
+            success=_("%(n)d contre-passation(s) enregistrée(s)."),
+            apply=lambda p, reason: services.payment_reverse(payment=p, reason=reason, by=request.user),
         )
 
 

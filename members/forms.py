@@ -54,10 +54,6 @@ class RecordPaymentForm(forms.Form):
     )
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Motif"), max_length=200)
-
-
 class OverrideRateForm(forms.Form):
     amount_eur = forms.DecimalField(
         label=_("Nouveau montant dû (€)"), min_value=Decimal("0"), decimal_places=2, localize=True

@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.db import connections
 from django.shortcuts import render
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 
 class EstimatedCountPaginator(Paginator):
@@ -39,3 +40,38 @@ def action_form(modeladmin, request, queryset, *, form_class, title: str, action
         "selected": request.POST.getlist("_selected_action"),
     }
     return render(request, "admin/action_form.html", context)
+
+
+def reason_action(modeladmin, request, queryset, *, action: str, title: str, apply, success: str, help_text: str = ""):
+    """An admin action that asks for a reason, then calls `apply(obj, reason)` on each selected object.
+
+    A BusinessError on one object is shown next to it and does not stop the others.
+    """
+    from django import forms
+    from django.contrib import messages
+
+    from .exceptions import BusinessError
+
+    class ReasonForm(forms.Form):
+        reason = forms.CharField(label=_("Motif"), max_length=200)
+
+    def handle(form, qs):
+        done = 0
+        for obj in qs:
+            try:
+                apply(obj, form.cleaned_data["reason"])
+                done += 1
+            except BusinessError as exc:
+                messages.error(request, f"{obj} : {exc}")
+        messages.success(request, success % {"n": done})
+
+    return action_form(
+        modeladmin,
+        request,
+        queryset,
+        form_class=ReasonForm,
+        title=title,
+        action=action,
+        handler=handle,
+        help_text=help_text,
+    )
