@@ -389,6 +389,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-seed", action="store_true", help="never seed, even an empty database")
     parser.add_argument("--steps", help="comma-separated steps (default: all; 'none' for none)")
     parser.add_argument("--journeys", help="comma-separated journey names (default: all)")
+    parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where to write the reports")
     parser.add_argument(
         "--update-latest",
         action="store_true",
@@ -451,15 +452,16 @@ def main(argv: list[str] | None = None) -> int:
             },
         },
     )
-    if args.update_latest and (RESULTS_DIR / "latest.json").exists():
-        report = merge_reports(json.loads((RESULTS_DIR / "latest.json").read_text()), report)
-    dated_json, dated_md = write_reports(report, RESULTS_DIR)
+    results_dir = Path(args.results_dir).resolve()
+    if args.update_latest and (results_dir / "latest.json").exists():
+        report = merge_reports(json.loads((results_dir / "latest.json").read_text()), report)
+    dated_json, dated_md = write_reports(report, results_dir)
     print()
     print(summary_table(report))
     print()
     for step in results:
         print(f"- {step.get('name')}: {step.get('summary')}")
-    log(f"written {dated_json.relative_to(BASE_DIR)}, {dated_md.relative_to(BASE_DIR)} and latest.*")
+    log(f"written {dated_json}, {dated_md} and latest.*")
     return 0
 
 
