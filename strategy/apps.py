@@ -55,3 +55,27 @@ class StrategyConfig(AppConfig):
         )
         reminders.register_rules()
         demo.register("strategy", strategy_demo.seed, order=50)
+
+        from django.db.models.signals import m2m_changed, post_delete, post_save
+
+        from .computed import invalidate
+
+        def forget_cached_figures(**kwargs):
+            # Cache work only: an edit made in the admin must show on the dashboard at once.
+            invalidate()
+
+        for name in MODELS:
+            model = self.get_model(name)
+            post_save.connect(
+                forget_cached_figures, sender=model, weak=False, dispatch_uid=f"strategy-cache-save-{name}"
+            )
+            post_delete.connect(
+                forget_cached_figures, sender=model, weak=False, dispatch_uid=f"strategy-cache-delete-{name}"
+            )
+            for field in model._meta.local_many_to_many:
+                m2m_changed.connect(
+                    forget_cached_figures,
+                    weak=False,
+                    sender=field.remote_field.through,
+                    dispatch_uid=f"strategy-cache-m2m-{name}-{field.name}",
+                )

@@ -335,8 +335,20 @@ def _curve(ind: dict | None, annotations: list[Annotation], indicator_pk: int | 
 
 
 def dashboard_figures(*, plan_code: str | None = None, today: date | None = None, curve: str | None = None) -> dict:
-    """Everything the one-page dashboard shows, as JSON-ready data (fixed number of queries)."""
+    """Everything the one-page dashboard shows, as JSON-ready data: built once per cache generation.
+
+    Any write to a strategy object bumps the generation (services, and signals for admin edits), so a
+    Bureau member never sees stale definitions; figures from other apps follow the live-value TTL.
+    """
     today = today or timezone.localdate()
+    return computed.cached(
+        f"dashboard:{plan_code or '-'}:{today.isoformat()}:{curve or '-'}",
+        lambda: _dashboard_figures(plan_code=plan_code, today=today, curve=curve),
+    )
+
+
+def _dashboard_figures(*, plan_code: str | None, today: date, curve: str | None) -> dict:
+    """Builds the dashboard's data (fixed number of queries)."""
     data = load(plan_code)
     plan = data.plan
     tree = Tree(data)

@@ -135,11 +135,17 @@ def test_dashboard_pdf(bureau_client):
 
 
 def _count_queries(client, django_assert_num_queries, expected):
-    # session, user, user's permissions, group permissions (view + navigation share the cache),
+    from django.core.cache import cache
+
+    cache.clear()
+    # Cold: session, user, user's permissions, group permissions (view + navigation share the cache),
     # then the figures: plans, ambitions, objectives, objectives' axes, criteria, indicators,
     # current targets, approved values, review cycles, check-ins, actions, action↔indicator links,
     # annotations, pending values count.
     with django_assert_num_queries(expected):
+        assert client.get("/pilotage/").status_code == 200
+    # Warm: the figures come from the cache until a strategy write bumps its generation.
+    with django_assert_num_queries(4):
         assert client.get("/pilotage/").status_code == 200
 
 
@@ -152,3 +158,14 @@ def test_dashboard_query_count_does_not_grow_with_indicators_and_values(
     _plan, indicators = build_plan(6, 5, 3, first=1)  # many more objectives, indicators and values
     Indicator.objects.filter(pk=indicators[0].pk).update(kind="computed", metric_code="members.payers")
     _count_queries(bureau_client, django_assert_num_queries, 18)
+
+
+def test_an_admin_edit_shows_on_the_dashboard_at_once(bureau_client):
+    from strategy.models import Objective
+
+    build_plan(1, 1, 1)
+    assert bureau_client.get("/pilotage/").status_code == 200  # fills the cache
+    objective = Objective.objects.first()
+    objective.title = "Titre neuf"
+    objective.save()
+    assert "Titre neuf" in bureau_client.get("/pilotage/").content.decode()
