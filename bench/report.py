@@ -151,6 +151,11 @@ def render_markdown(report: dict) -> str:
         f"- data: {report.get('data', {})}",
         f"- server: {report.get('server', {})}",
         f"- load: {report.get('load', {})}",
+        *[
+            f"- partial re-run at {u['at']}: journeys {', '.join(u['journeys']) or '—'}; "
+            f"steps {', '.join(u['steps']) or '—'}"
+            for u in report.get("partial_updates", [])
+        ],
     ]
     parts = [
         "# Benchmark results",

@@ -360,6 +360,8 @@ def merge_reports(previous: dict, current: dict) -> dict:
     measured = {(j["name"], j["users"]) for j in current["journeys"]}
     steps = {s["name"] for s in current["steps"]}
     merged = {**previous, "finished_at": current["finished_at"], "data": current["data"]}
+    if current["journeys"]:
+        merged.update(server=current["server"], load=current["load"])
     merged["journeys"] = [j for j in previous["journeys"] if (j["name"], j["users"]) not in measured]
     merged["journeys"] += current["journeys"]
     merged["steps"] = [s for s in previous["steps"] if s["name"] not in steps] + current["steps"]
