@@ -22,6 +22,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
+from .report import percentile
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 MB = 1024 * 1024
 
@@ -377,7 +379,7 @@ def charter_pdfs() -> dict:
         sizes.append(len(sealed))
     total = time.perf_counter() - started
     ordered = sorted(timings)
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    p95 = percentile(ordered, 95)
     return {
         "name": "charter_pdfs",
         "summary": f"{count} PDFs from {len(docs)} documents: mean {total / count:.2f} s, p95 {p95:.2f} s, "

@@ -85,7 +85,7 @@ def test_bench_env_sets_production_variables(monkeypatch):
     assert env["DJANGO_SECRET_KEY"].startswith("bench-")
     assert env["CELERY_BROKER_URL"] and env["ALLOWED_HOSTS"]
     monkeypatch.setenv("BENCH_QUICK", "1")
-    assert bench_env()["BENCH_SECONDS"] == "3"
+    assert bench_env()["BENCH_SECONDS"] == "2"
 
 
 def test_compare_flags_a_changed_query_count():
