@@ -149,13 +149,13 @@ def _run_import(resource_class, data: bytes) -> dict:
 
 
 def import_members() -> dict:
-    """CSV import of N members (default 50,000) through MemberResource (stock, then the bench's fast path).
+    """CSV import of N members (default 50,000) through MemberResource, the admin's import.
 
     Each path runs in its own process (peak memory = that process's ru_maxrss, Linux getrusage), inside a
     transaction rolled back at the end so that the database is unchanged.
     """
     rows = _int_env("BENCH_IMPORT_ROWS", 50_000)
-    paths = [p for p in os.environ.get("BENCH_IMPORT_PATHS", "stock,fast").split(",") if p]
+    paths = [p for p in os.environ.get("BENCH_IMPORT_PATHS", "stock").split(",") if p]
     details = {"rows": rows, "memory": "peak RSS of the importing process (getrusage ru_maxrss)"}
     for path in paths:
         details[path] = _subprocess_step(f"import_members_{path}")
@@ -203,18 +203,13 @@ def import_members_stock() -> dict:
     return _import_with("members.resources.MemberResource")
 
 
-def import_members_fast() -> dict:
-    return _import_with("bench.import_fast.FastMemberResource")
-
-
 # --------------------------------------------------------------------------------------------- export
 
 
 def export_members() -> dict:
     """Streamed CSV export of all members (default 100,000): memory (tracemalloc) checked along the way."""
+    from members.exports import members_csv_rows
     from members.models import Member
-
-    from .export import members_csv_rows
 
     limit = _int_env("BENCH_EXPORT_ROWS", 100_000)
     qs = Member.objects.all()
@@ -636,7 +631,6 @@ STEPS = {
 INTERNAL = {
     "discover": discover,
     "import_members_stock": import_members_stock,
-    "import_members_fast": import_members_fast,
     "export_members_resource": export_members_resource,
 }
 

@@ -159,22 +159,37 @@ class GroupFilter(admin.SimpleListFilter):
 
 
 class GroupMembershipInline(admin.TabularInline):
+    """The member's groups: the group is shown, not re-chosen (no per-row lookup); role and dates stay editable."""
+
     model = GroupMembership
     extra = 0
     fields = ("group", "role", "starts_on", "ends_on")
+    readonly_fields = ("group",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("member__campus", "group")
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
-        if db_field.name == "group":
-            # One query for the whole formset, instead of one autocomplete lookup per row.
-            formfield.choices = [("", "---------")] + [
-                (g.pk, f"{g.name} ({g.get_kind_display()})")
-                for g in Group.objects.filter(active=True).order_by("kind", "name")
-            ]
-        return formfield
+
+class NewGroupMembershipInline(admin.TabularInline):
+    """Adding the member to a group, with the group autocomplete (empty rows: nothing to look up)."""
+
+    model = GroupMembership
+    extra = 0
+    fields = ("group", "role", "starts_on", "ends_on")
+    autocomplete_fields = ("group",)
+    verbose_name_plural = _("ajouter à un groupe")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class ReducedRateGrantInline(admin.TabularInline):
@@ -211,7 +226,7 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
     search_fields = ("^last_name", "^first_name", "=email")
     search_help_text = _("Nom, prénom, e-mail, ou promo (« Bo 179 »).")
     autocomplete_fields = ("user", "campus", "partner")
-    inlines = [CotisationInline, GroupMembershipInline, ReducedRateGrantInline]
+    inlines = [CotisationInline, GroupMembershipInline, NewGroupMembershipInline, ReducedRateGrantInline]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
@@ -275,7 +290,15 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
         ),
         (_("Notes internes"), {"fields": ("staff_notes",)}),
     )
-    actions = ["record_payment", "strike_off", "reinstate", "send_renewal", "download_receipts", "anonymise"]
+    actions = [
+        "record_payment",
+        "strike_off",
+        "reinstate",
+        "send_renewal",
+        "download_receipts",
+        "export_csv_stream",
+        "anonymise",
+    ]
 
     change_list_template = "admin/members/member/change_list.html"
 
@@ -435,6 +458,17 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
                 "conservés comme la loi l'exige. Cette opération est irréversible."
             ),
         )
+
+    @admin.action(description=_("Exporter la sélection en CSV (en flux, pour de gros volumes)"), permissions=["view"])
+    def export_csv_stream(self, request, queryset):
+        from soce.lib.audit import audit_log
+
+        from .exports import members_csv_response
+
+        audit_log(
+            None, action="members.export", by=request.user, request=request, data={"filters": request.GET.urlencode()}
+        )
+        return members_csv_response(queryset, filename=f"membres-{timezone.localdate():%Y%m%d}.csv")
 
     @admin.action(description=_("Télécharger les reçus fiscaux (ZIP)"), permissions=["view"])
     def download_receipts(self, request, queryset):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -125,6 +126,11 @@ def directory_search(
         qs = qs.filter(city__istartswith=filters.city)
     if filters.country:
         qs = qs.filter(country=filters.country)
+    if filters.q.strip():
+        # With a name, sort the matching rows rather than walk the (last_name, first_name) index from « A »
+        # until enough match: PostgreSQL cannot see that a prefix sits in one stretch of that index, and
+        # Lower() is served by no index, so the prefix indexes of migration 0003 win (67 → 6 ms).
+        return qs.select_related("campus").order_by(Lower("last_name"), Lower("first_name"), "pk")
     return qs.select_related("campus").order_by("last_name", "first_name", "pk")
 
 

@@ -32,7 +32,7 @@ def members_strike_off_unpaid_task() -> int:
     return services.members_strike_off_unpaid()
 
 
-RENDER_CHUNK = 200
+RENDER_CHUNK = 50  # the job's progress moves every few seconds
 
 
 @shared_task(acks_late=True)

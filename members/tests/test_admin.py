@@ -168,3 +168,32 @@ def test_member_change_page_has_a_constant_query_count(staff_client, grids):
     for year in (2025, 2026, 2027):
         services.cotisation_open(member=big, year=year, by=None)
     assert page_queries(small) == page_queries(big) <= 15
+
+
+def test_streamed_csv_export_of_the_selection(staff_client):
+    from soce.lib.models import AuditEvent
+
+    MemberFactory(last_name="Exporté", entry_year=1979)
+    MemberFactory(last_name="=HYPERLINK(1)")
+    response = staff_client.post("/admin/members/member/", {
+        "action": "export_csv_stream", "select_across": "1", "index": "0",
+        "_selected_action": list(Member.objects.values_list("pk", flat=True)),
+    })
+    body = b"".join(response.streaming_content).decode()
+    assert body.startswith("\ufefflast_name;first_name;promo")
+    assert "Exporté" in body and "Bo 179" in body
+    assert "'=HYPERLINK(1)" in body
+    assert AuditEvent.objects.filter(action="members.export").exists()
+
+
+def test_member_page_shows_groups_and_adds_one(staff_client):
+    from members.models import GroupMembership
+    from members.tests.factories import GroupFactory
+
+    member = MemberFactory()
+    existing = GroupMembershipFactory(member=member)
+    new_group = GroupFactory(name="GT Nouveau")
+    html = staff_client.get(f"/admin/members/member/{member.pk}/change/").content.decode()
+    assert existing.group.name in html and "ajouter à un groupe" in html.lower()
+    assert GroupMembership.objects.filter(member=member).count() == 1
+    assert new_group.pk

@@ -27,6 +27,12 @@ class Command(BaseCommand):
             # One generator per seeder: adding a seeder never changes what the others produce.
             rng = random.Random(f"{options['seed']}:{seeder.name}")
             seeder.run(rng=rng, stdout=self.stdout, options=options)
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            # Fresh statistics: right after bulk inserts the planner would guess row counts badly.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         from members.demo import DEMO_ACCOUNTS, DEMO_DOMAIN, DEMO_PASSWORD
 
         self.stdout.write("")

@@ -1,7 +1,4 @@
-"""A streamed CSV export of members: constant memory whatever the number of rows.
-
-Proposed to the lead for members/ (e.g. members/exports.py, served by an admin view or action through
-`members_csv_response`); it lives here only for the measurement of issue 8.
+"""Export CSV des membres en flux : mémoire constante quel que soit le nombre de lignes.
 
 django-import-export's `MemberResource().export()` builds the whole tablib Dataset (and one model instance
 per row, with its campus and category) before the first byte is sent: its memory grows with the table.
@@ -38,15 +35,22 @@ class _Echo:
         return value
 
 
+def _safe(value):
+    # A cell starting with =, +, - or @ would run as a formula in a spreadsheet.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
 def members_csv_rows(queryset=None, *, chunk_size: int = 2000) -> Iterator[str]:
     """Yields the header then one CSV line per member (no side effect)."""
-    writer = csv.writer(_Echo())
+    writer = csv.writer(_Echo(), delimiter=";")
     yield writer.writerow([name for name, _source in COLUMNS])
     qs = (queryset if queryset is not None else Member.objects.all()).order_by("pk").values_list(*_VALUES)
     for campus_code, entry_year, *values in qs.iterator(chunk_size=chunk_size):
         row = iter(values)
         promo = format_promo(campus_code, entry_year) if campus_code and entry_year else ""
-        yield writer.writerow([promo if source is None else next(row) for _name, source in COLUMNS])
+        yield writer.writerow([promo if source is None else _safe(next(row)) for _name, source in COLUMNS])
 
 
 def members_csv_response(queryset=None, *, filename: str = "membres.csv") -> StreamingHttpResponse:
