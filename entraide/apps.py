@@ -11,6 +11,11 @@ class EntraideConfig(AppConfig):
     verbose_name = _("Entraide")
 
     def ready(self) -> None:
+        from members import gdpr as members_gdpr
+
+        from .gdpr import member_aid
+
+        members_gdpr.register_export("entraide", member_aid)
         from celery.schedules import crontab
 
         from soce import schedule

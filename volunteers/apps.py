@@ -7,6 +7,11 @@ class VolunteersConfig(AppConfig):
     verbose_name = _("Bénévolat")
 
     def ready(self) -> None:
+        from members import gdpr as members_gdpr
+
+        from .gdpr import member_volunteering
+
+        members_gdpr.register_export("benevolat", member_volunteering)
         from celery.schedules import crontab
 
         from members.signals import dues_status_changed
