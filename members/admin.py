@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin, ExportMixin, ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from soce.lib.admin_utils import EstimatedCountPaginator, action_form, reason_action
+from soce.lib.admin_utils import action_form, reason_action
 from soce.lib.emails import email_queue
 from soce.lib.exceptions import BusinessError
+from soce.lib.pagination import EstimatedCountPaginator
 
 from . import services, tokens
 from .forms import OverrideRateForm, RecordPaymentForm

@@ -304,3 +304,13 @@ def test_journey_a_member_finds_a_camarade(page, live_server, listed_member, thi
     assert "06 12 34 56 78" not in card.inner_text()
     assert "Dupuis" not in page.content()
     assert page.get_by_role("article").filter(has_text="Jeanne Fonfec").get_by_role("link").count() == 0
+
+
+def test_directory_count_is_capped_for_very_broad_searches(monkeypatch, viewer_client, listed_member):
+    from soce.lib.pagination import CappedCountPaginator
+
+    monkeypatch.setattr(CappedCountPaginator, "cap", 3)
+    for i in range(5):
+        listed_member(last_name=f"Martinez{i}")
+    html = viewer_client.get("/annuaire/?q=Mart").content.decode()
+    assert "Plus de 3 membres trouvés" in html

@@ -1,26 +1,7 @@
-"""Outils d'administration partagés : pagination sans COUNT(*) de toute la table, formulaires d'action."""
+"""Outils d'administration partagés : formulaires d'action."""
 
-from django.core.paginator import Paginator
-from django.db import connections
 from django.shortcuts import render
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-
-
-class EstimatedCountPaginator(Paginator):
-    """On PostgreSQL, an unfiltered changelist uses the planner's row estimate instead of COUNT(*)."""
-
-    @cached_property
-    def count(self):
-        qs = self.object_list
-        query = getattr(qs, "query", None)
-        if query is not None and not query.where and connections[qs.db].vendor == "postgresql":
-            with connections[qs.db].cursor() as cursor:
-                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [qs.model._meta.db_table])
-                row = cursor.fetchone()
-            if row and row[0] and row[0] > 10000:
-                return int(row[0])
-        return super().count
 
 
 def action_form(modeladmin, request, queryset, *, form_class, title: str, action: str, handler, help_text: str = ""):

@@ -1,0 +1,39 @@
+"""Pagination sans compter toute la table : estimation du planificateur, ou compte plafonné."""
+
+from django.core.paginator import Paginator
+from django.db import connections
+from django.utils.functional import cached_property
+
+
+class EstimatedCountPaginator(Paginator):
+    """On PostgreSQL, an unfiltered changelist uses the planner's row estimate instead of COUNT(*)."""
+
+    @cached_property
+    def count(self):
+        qs = self.object_list
+        query = getattr(qs, "query", None)
+        if query is not None and not query.where and connections[qs.db].vendor == "postgresql":
+            with connections[qs.db].cursor() as cursor:
+                cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [qs.model._meta.db_table])
+                row = cursor.fetchone()
+            if row and row[0] and row[0] > 10000:
+                return int(row[0])
+        return super().count
+
+
+class CappedCountPaginator(Paginator):
+    """Counts at most `cap` rows (COUNT over a LIMITed subquery): pages beyond the cap are not offered.
+
+    For searches that may match thousands of rows where nobody pages that far (and should not:
+    scraping), it avoids counting the whole match on every page.
+    """
+
+    cap = 1000
+
+    @cached_property
+    def count(self):
+        return self.object_list[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
