@@ -10,6 +10,8 @@ sans source reçoivent une valeur de démonstration). Déterministe (graine) et 
 from __future__ import annotations
 
 import random
+import time as time_module
+import uuid
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
@@ -28,6 +30,7 @@ from .models import (
     CheckIn,
     Criterion,
     Indicator,
+    IndicatorTarget,
     IndicatorValue,
     Objective,
     Plan,
@@ -829,9 +832,15 @@ def seed(*, rng: random.Random, stdout, options: dict) -> None:
         )
         people["bureau"] = get_user_model().objects.get(pk=people["bureau"].pk)  # fresh permission cache
     admin = people["bureau"]
+    large = None
     with transaction.atomic():
         _plan_2019()
         plan, indicators = _plan_2030(rng, people, today)
+        if options.get("scale") == "large":
+            started = time_module.monotonic()
+            # Its own generator: the small plan above and below draws exactly what it draws at the small scale.
+            large = _large(random.Random(f"{options.get('seed', 2030)}:strategy:large"), plan, people, today)
+            large["seconds"] = time_module.monotonic() - started
     n_values = _values(rng, plan, indicators, people, today)
     _actions(rng, plan, people, today)
     _cycles_and_checkins(rng, plan, people, today)
@@ -851,6 +860,11 @@ def seed(*, rng: random.Random, stdout, options: dict) -> None:
         f"{n_values} valeurs, {Action.objects.filter(plan=plan).count()} actions"
         + (", 1 dossier du Bureau" if pack else "")
     )
+    if large is not None:
+        stdout.write(
+            f"  pilotage : volume large, {large['indicators']} indicateurs et {large['values']} valeurs ajoutés "
+            f"par lots en {large['seconds']:.1f} s ({Indicator.objects.filter(plan=plan).count()} indicateurs au plan)"
+        )
     if people["bureau"] is not None:
         stdout.write(f"  pilotage : {people['bureau'].email} administre la stratégie (/pilotage/)")
 
@@ -1039,6 +1053,8 @@ def _values(rng, plan, indicators, people, today) -> int:
                 for year in range(2023, today.year):
                     factor = Decimal(1) + Decimal(rng.randint(-2, 6)) / Decimal(100) * (year - 2022)
                     value = (base * factor).quantize(Decimal("0.1") if indicator.unit == "percent" else Decimal(1))
+                    if indicator.unit == "percent":  # 90 % × 1.12 would show a 100.8 % repayment rate
+                        value = min(value, Decimal(100))
                     services.value_import(
                         indicator=indicator,
                         period_start=date(year, 1, 1),
@@ -1170,3 +1186,515 @@ def _reminder_steps() -> None:
         reminder_services.step_ensure(
             code=code, name=name, rule=rule, template=template, rolling=True, is_reminder=False, campaign="strategy"
         )
+
+
+# =============================================================================================
+# --scale large : ~150 indicateurs et sept ans de valeurs (issue 8), écrits par lots
+# =============================================================================================
+
+LARGE_INDICATORS = 150  # indicators of the 2023–2030 plan at --scale large, the 30 above included (tests lower it)
+LARGE_FIRST_YEAR = 2019  # values from this year (2018 is the baseline) to the last closed period
+SCOPES = [
+    ("national", "au national"),
+    ("idf", "en Île-de-France"),
+    ("regions", "dans les régions"),
+    ("international", "à l'international"),
+    ("campus", "dans les campus"),
+]
+# Manual indicators by ambition: slug, name, unit, target type, aggregation, frequency, 2018 level, yearly trend.
+LARGE_MANUAL = {
+    "A1": [
+        ("tribunes", "Tribunes et notes publiées", "count", "increase", "sum", "yearly", 30, "0.10"),
+        ("rencontres-elus", "Rencontres avec des élus", "count", "increase", "sum", "quarterly", 20, "0.08"),
+        ("citations-presse", "Citations de la Soce dans la presse", "count", "increase", "sum", "yearly", 40, "0.10"),
+        (
+            "annuaire-competences",
+            "Fiches de l'annuaire des compétences",
+            "count",
+            "increase",
+            "last",
+            "yearly",
+            800,
+            "0.09",
+        ),
+        ("clubs-budget", "Part des clubs ayant voté leur budget", "percent", "above", "ratio", "yearly", 70, "0.02"),
+    ],
+    "A2": [
+        ("nouveaux-adherents", "Nouveaux adhérents", "count", "increase", "sum", "quarterly", 600, "0.04"),
+        ("readhesion", "Taux de réadhésion", "percent", "increase", "ratio", "yearly", 78, "0.01"),
+        ("prelevement", "Cotisants par prélèvement", "count", "increase", "last", "yearly", 3000, "0.07"),
+        ("benevoles-formes", "Bénévoles formés", "count", "increase", "sum", "yearly", 120, "0.10"),
+        ("binomes-mentorat", "Binômes de mentorat actifs", "count", "increase", "last", "quarterly", 90, "0.15"),
+        (
+            "satisfaction-ateliers",
+            "Satisfaction des ateliers carrière",
+            "percent",
+            "between",
+            "ratio",
+            "yearly",
+            84,
+            "0.00",
+        ),
+    ],
+    "A3": [
+        ("portraits", "Portraits de camarades publiés", "count", "increase", "sum", "monthly", 60, "0.08"),
+        ("ouverture-lettre", "Taux d'ouverture de la lettre", "percent", "above", "ratio", "yearly", 38, "0.01"),
+        ("abonnes-reseaux", "Abonnés sur les réseaux sociaux", "count", "increase", "last", "yearly", 12000, "0.12"),
+        ("dirigeants-identifies", "Gadzarts dirigeants identifiés", "count", "increase", "last", "yearly", 250, "0.10"),
+        (
+            "delai-reponse",
+            "Délai de réponse aux sollicitations (jours)",
+            "count",
+            "decrease",
+            "last",
+            "yearly",
+            21,
+            "-0.06",
+        ),
+    ],
+    "A4": [
+        ("interventions-lycees", "Interventions dans les lycées", "count", "increase", "sum", "quarterly", 60, "0.09"),
+        (
+            "taxe-apprentissage",
+            "Taxe d'apprentissage orientée vers l'École",
+            "eur",
+            "increase",
+            "sum",
+            "yearly",
+            150000,
+            "0.05",
+        ),
+        ("stages-proposes", "Stages proposés aux élèves", "count", "increase", "sum", "yearly", 300, "0.06"),
+        ("convention-ecole", "Convention annuelle avec l'École signée", "bool", "milestone", "last", "yearly", 0, "0"),
+        ("cout-evenements", "Coût moyen d'un événement GP (€)", "eur", "below", "last", "yearly", 2500, "0.02"),
+    ],
+    "A5": [
+        (
+            "demandes-traitees",
+            "Demandes d'entraide traitées dans le mois",
+            "count",
+            "increase",
+            "sum",
+            "quarterly",
+            180,
+            "0.03",
+        ),
+        ("visites-isoles", "Visites aux camarades isolés", "count", "increase", "sum", "yearly", 80, "0.10"),
+        ("parrainages", "Parrainages de nouveaux arrivants", "count", "increase", "sum", "yearly", 50, "0.12"),
+        ("delai-entraide", "Délai de décision d'une aide (jours)", "count", "decrease", "last", "yearly", 40, "-0.07"),
+        (
+            "tables-rondes-region",
+            "Tables rondes sur l'engagement public",
+            "count",
+            "increase",
+            "sum",
+            "yearly",
+            24,
+            "0.10",
+        ),
+    ],
+}
+# Computed indicators on the registry: metric, name, target type, aggregation. The registry's costly
+# figures (entraide's loan positions, the JP shares) are bound once, in the plan above: the live values
+# of the dashboard are computed per indicator.
+LARGE_COMPUTED = [
+    ("members.payers", "Cotisants — trajectoire du Conseil", "increase", "last"),
+    ("members.payers", "Cotisants — plancher de sécurité", "above", "last"),
+    ("members.returning", "Anciens radiés revenus — relance ciblée", "increase", "sum"),
+    ("reminders.conversion", "Conversion des relances — plancher", "above", "ratio"),
+    ("volunteers.active", "Bénévoles actifs — objectif 2030", "increase", "last"),
+    ("volunteers.active", "Bénévoles actifs — plancher", "above", "last"),
+    ("volunteers.charter_signed_current", "Bénévoles à jour de la charte", "increase", "last"),
+    ("volunteers.reviews_overdue", "Entretiens annuels de bénévoles en retard", "below", "last"),
+    ("entraide.granted_eur", "Secours versés — dans l'enveloppe", "between", "sum"),
+    ("entraide.lent_eur", "Prêts d'honneur versés — dans l'enveloppe", "between", "sum"),
+]
+OWNERS = {"A1": "bureau", "A2": "secretariat", "A3": "benevolat", "A4": "bureau", "A5": "entraide"}
+METRIC_OWNERS = {
+    "members": "secretariat",
+    "reminders": "secretariat",
+    "volunteers": "benevolat",
+    "entraide": "entraide",
+}
+UPDATERS = ["secretariat", "benevole", "benevolat", "entraide", "membre", "comite3", "comite4"]
+
+
+def _large(rng: random.Random, plan: Plan, people: dict, today: date) -> dict:
+    """Indicators up to LARGE_INDICATORS, spread over every criterion, each with its reference sheet,
+    targets to 2030 and values since LARGE_FIRST_YEAR (bulk inserts; nothing is computed twice).
+
+    Manual values are entered by a contributor and approved by the indicator's owner (four eyes);
+    computed ones are the registry's official figures of each closed year, or labelled demo figures
+    where the registry has none.
+    """
+    wanted = LARGE_INDICATORS - Indicator.objects.filter(plan=plan).count()
+    if wanted <= 0:
+        return {"indicators": 0, "values": 0}
+    users = {local: _user(local) for local in {*OWNERS.values(), *METRIC_OWNERS.values(), *UPDATERS}}
+    criteria = list(Criterion.objects.filter(objective__plan=plan).select_related("objective__ambition"))
+    axes = {
+        o.pk: [a.pk for a in o.axes.all()][:1] for o in Objective.objects.filter(plan=plan).prefetch_related("axes")
+    }
+    by_ambition: dict[str, list[Criterion]] = {}
+    for criterion in sorted(criteria, key=lambda c: (c.objective.ambition.position, c.objective.position, c.position)):
+        by_ambition.setdefault(criterion.objective.ambition.code, []).append(criterion)
+    registry = _RegistryYears(today)
+    specs = _large_specs(rng, wanted, registry)
+    taken = set(Indicator.objects.values_list("code", flat=True))
+    position = Indicator.objects.filter(plan=plan).order_by("-position").values_list("position", flat=True).first() or 0
+    rows, turn = [], dict.fromkeys(by_ambition, 0)
+    for spec in specs:
+        if spec["code"] in taken:
+            continue
+        ambition = spec["ambition"] if spec["ambition"] in by_ambition else rng.choice(sorted(by_ambition))
+        pool = by_ambition[ambition]
+        criterion = pool[turn[ambition] % len(pool)]  # round the ambition's criteria
+        turn[ambition] += 1
+        position += 1
+        owner = users.get(spec["owner"]) or users.get("bureau")
+        rows.append((_large_indicator(plan, criterion, spec, owner, position), spec, criterion))
+    Indicator.objects.bulk_create([indicator for indicator, _spec, _criterion in rows], batch_size=500)
+    Indicator.axes.through.objects.bulk_create(
+        [
+            Indicator.axes.through(indicator_id=indicator.pk, axis_id=axis)
+            for indicator, _spec, criterion in rows
+            for axis in axes[criterion.objective_id]
+        ]
+    )
+    updaters = []
+    for indicator, spec, _criterion in rows:
+        if not indicator.is_computed:
+            candidates = [users[u] for u in UPDATERS if users.get(u) is not None and users[u] != indicator.owner]
+            spec["updater"] = rng.choice(candidates) if candidates else None
+            if spec["updater"] is not None:
+                updaters.append(Indicator.updaters.through(indicator_id=indicator.pk, user_id=spec["updater"].pk))
+    Indicator.updaters.through.objects.bulk_create(updaters)
+    admin = users.get("bureau")
+    IndicatorTarget.objects.bulk_create(
+        [
+            IndicatorTarget(
+                indicator=indicator,
+                target_on=date(year, 12, 31),
+                value=value,
+                value_high=high,
+                set_by=admin,
+                set_at=_at(date(2023, 1, 16)),
+            )
+            for indicator, spec, _criterion in rows
+            for year, value, high in spec["targets"]
+        ],
+        batch_size=1000,
+    )
+    values = []
+    for indicator, spec, _criterion in rows:
+        if indicator.is_computed:
+            values.extend(_large_computed_values(rng, indicator, spec, registry, today))
+        elif spec.get("updater") is not None and indicator.owner is not None:
+            values.extend(_large_manual_values(rng, indicator, spec, today))
+    IndicatorValue.objects.bulk_create(values, batch_size=1000)
+    computed.invalidate()
+    return {"indicators": len(rows), "values": len(values)}
+
+
+class _RegistryYears:
+    """The registry's figure of each (metric, year), computed once whatever the number of indicators."""
+
+    def __init__(self, today: date):
+        self.today = today
+        self.cache: dict[tuple[str, int], computed.Computation] = {}
+
+    def get(self, metric: str, year: int) -> computed.Computation:
+        if (metric, year) not in self.cache:
+            self.cache[(metric, year)] = computed.compute(metric, date(year, 1, 1), date(year, 12, 31))
+        return self.cache[(metric, year)]
+
+    def baseline(self, metric: str) -> tuple[int, Decimal] | None:
+        """The first year from 2018 with a positive figure, as the small plan's _registry_baseline()."""
+        for year in range(LARGE_FIRST_YEAR - 1, self.today.year):
+            result = self.get(metric, year)
+            if result.available and result.value is not None and result.value > 0:
+                return year, result.value
+        return None
+
+
+def _uuid(rng: random.Random) -> uuid.UUID:
+    """A version-4 UUID drawn from the seeded generator: the same references on every run."""
+    return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+
+def _scoped(name: str, scope: str) -> str:
+    return f"{name} {scope}"
+
+
+def _large_specs(rng: random.Random, wanted: int, registry: _RegistryYears) -> list[dict]:
+    """The computed indicators first, then manual ones by ambition and scope, up to `wanted`."""
+    specs = []
+    for n, (metric, name, target_type, aggregation) in enumerate(LARGE_COMPUTED, start=1):
+        app = metric.split(".")[0]
+        ambition = {"members": "A2", "reminders": "A2", "volunteers": "A2", "entraide": "A5"}[app]
+        if metric.startswith("volunteers.charter") or metric.startswith("volunteers.reviews"):
+            ambition = "A3"
+        unit = "percent" if aggregation == "ratio" else "eur" if metric.endswith("_eur") else "count"
+        specs.append(
+            {
+                "code": f"calc-{metric.replace('.', '-').replace('_', '-')}-{n}",
+                "name": name,
+                "kind": C,
+                "metric": metric,
+                "unit": unit,
+                "target_type": target_type,
+                "aggregation": aggregation,
+                "frequency": "yearly",
+                "ambition": ambition,
+                "owner": METRIC_OWNERS[app],
+            }
+        )
+    manual = []
+    for scope_slug, scope in SCOPES:
+        for ambition, templates in LARGE_MANUAL.items():
+            for slug, name, unit, target_type, aggregation, frequency, level, trend in templates:
+                manual.append(
+                    {
+                        "code": f"{slug}-{scope_slug}",
+                        "name": _scoped(name, scope),
+                        "kind": M,
+                        "unit": unit,
+                        "target_type": target_type,
+                        "aggregation": aggregation,
+                        "frequency": frequency,
+                        "ambition": ambition,
+                        "owner": OWNERS[ambition],
+                        "scope": scope,
+                        # each scope is a share of the whole, with its own trend
+                        "level": Decimal(level)
+                        if unit in ("percent", "bool") or target_type in ("decrease", "below")  # rates, delays, costs
+                        else Decimal(level) * Decimal(rng.choice(["0.2", "0.35", "0.5", "0.8", "1"])),
+                        "trend": Decimal(trend) + Decimal(rng.randint(-2, 3)) / 100,
+                    }
+                )
+    specs = (specs + manual)[:wanted]
+    for spec in specs:
+        # How demanding the targets are against the indicator's own trend: most are on track, some are not.
+        spec["demand"] = Decimal(rng.choice(["0.6", "0.7", "0.8", "0.8", "0.9", "1", "1.2", "1.5"]))
+        if spec["kind"] == C:  # the registry's first figure is the baseline, as in the small plan
+            found = registry.baseline(spec["metric"])
+            spec["baseline_year"], spec["baseline"] = found or (LARGE_FIRST_YEAR - 1, _DEMO_BASELINES[spec["unit"]])
+            latest = registry.get(spec["metric"], registry.today.year - 1).value
+            spec["reference"] = latest if latest else spec["baseline"]
+            years = max(registry.today.year - 1 - spec["baseline_year"], 1)
+            if spec["unit"] == "percent":  # points per year, in the unit _level() uses
+                spec["trend"] = (spec["reference"] - spec["baseline"]) / years / 25
+            else:
+                spec["trend"] = (spec["reference"] / spec["baseline"]) ** (Decimal(1) / years) - 1
+        else:
+            spec["baseline_year"], spec["baseline"] = LARGE_FIRST_YEAR - 1, _level(spec, LARGE_FIRST_YEAR - 1, ZERO)
+        spec["targets"] = _targets(spec, spec["baseline"], spec.get("reference"))
+    return specs
+
+
+ZERO = Decimal(0)
+_DEMO_BASELINES = {"count": Decimal(100), "eur": Decimal(100000), "percent": Decimal(80)}
+
+
+def _round(unit: str, value: Decimal) -> Decimal:
+    if unit == "percent":
+        return min(max(value, Decimal(0)), Decimal(100)).quantize(Decimal("0.1"))
+    if unit == "bool":
+        return Decimal(1) if value >= 1 else Decimal(0)
+    if unit == "eur":
+        return max(value, Decimal(0)).quantize(Decimal(10))
+    return max(value, Decimal(0)).quantize(Decimal(1))
+
+
+def _per_period(spec: dict) -> int:
+    """A flow entered quarterly or monthly is a quarter or a twelfth of the year's (levels are yearly)."""
+    if spec["aggregation"] != "sum":
+        return 1
+    return {"yearly": 1, "quarterly": 4, "monthly": 12}[spec["frequency"]]
+
+
+def _level(spec: dict, year: int, noise: Decimal) -> Decimal:
+    """The scope's level for one period of `year`: its 2018 level, its trend, some noise."""
+    if spec["unit"] == "bool":
+        return Decimal(1) if year >= 2024 else Decimal(0)  # the convention signed since 2024
+    years = year - (LARGE_FIRST_YEAR - 1)
+    if spec["unit"] == "percent":  # `trend` is a quarter of the points gained each year
+        value = spec["level"] + spec["trend"] * 25 * years + noise * 25
+    else:
+        value = spec["level"] * (1 + spec["trend"]) ** years * (1 + noise) / _per_period(spec)
+    return _round(spec["unit"], value)
+
+
+def _targets(
+    spec: dict, baseline: Decimal, reference: Decimal | None = None
+) -> list[tuple[int, Decimal, Decimal | None]]:
+    """Interim and final targets consistent with the target type (never a configuration error).
+
+    Bounds (above, below, between) are set around `reference` (the latest figure when known).
+    """
+    unit, kind = spec["unit"], spec["target_type"]
+    base = baseline if baseline > 0 else Decimal(1)
+    bound = reference if reference and reference > 0 else base
+    demand = spec.get("demand", Decimal(1))
+    out = []
+    for year in (2026, 2028, 2030):
+        years = year - spec.get("baseline_year", LARGE_FIRST_YEAR - 1)
+        if kind == "increase" and unit == "percent":
+            value = min(base + max(spec["trend"] * 25, Decimal("0.2")) * demand * years, Decimal("99.9"))
+        elif kind == "increase":
+            value = base * (1 + max(spec["trend"], Decimal("0.01")) * demand) ** years
+        elif kind == "decrease":
+            value = base * max(Decimal("0.3"), (1 + min(spec["trend"], Decimal("-0.01")) * demand) ** years)
+        elif kind == "above":
+            value = bound * Decimal("0.9")
+        elif kind == "below":
+            value = bound * Decimal("1.3")
+        elif kind == "between":
+            value = bound * Decimal("0.85")
+        elif kind == "milestone":
+            if year != 2028:
+                continue
+            value = Decimal(1)
+        else:
+            return []  # followed without a target
+        value = _round(unit, value) if unit != "bool" else value
+        high = _round(unit, bound * Decimal("1.4")) if kind == "between" else None
+        if kind == "increase" and value <= baseline:
+            value = baseline + 1
+        if kind == "decrease" and value >= baseline:
+            value = max(baseline - 1, Decimal(0))
+        out.append((year, value, high))
+    return out
+
+
+def _large_indicator(plan: Plan, criterion: Criterion, spec: dict, owner, position: int) -> Indicator:
+    computed_kind = spec["kind"] == C
+    scope = spec.get("scope", "")
+    return Indicator(
+        plan=plan,
+        criterion=criterion,
+        code=spec["code"],
+        name=spec["name"],
+        kind=spec["kind"],
+        metric_code=spec.get("metric", ""),
+        definition=(
+            f"Valeur du registre des indicateurs calculés « {spec.get('metric')} » sur la période, "
+            "telle que l'application la calcule à la clôture."
+            if computed_kind
+            else f"{spec['name']} : décompte de la période, {scope}, selon la fiche validée par le Bureau."
+        ),
+        data_source="Registre des indicateurs calculés de l'application."
+        if computed_kind
+        else "Tableau de suivi du contributeur, pièces à l'appui (intranet).",
+        collection_method="Calcul automatique à la clôture de chaque période ; valeur provisoire en cours de période."
+        if computed_kind
+        else "Saisie par le contributeur après la clôture de la période, avec justificatif ; validée par le "
+        "responsable de l'indicateur.",
+        limitations="Les données antérieures à l'application sont des reprises d'historique."
+        if computed_kind
+        else "Déclaratif : dépend de la remontée des groupes et des campus ; pas de double comptage contrôlé.",
+        unit=spec["unit"],
+        decimals=1 if spec["unit"] == "percent" else 0,
+        target_type=spec["target_type"],
+        aggregation=spec["aggregation"],
+        frequency=spec["frequency"],
+        owner=owner,
+        baseline_value=spec["baseline"],
+        baseline_on=date(spec["baseline_year"], 12, 31),
+        position=position,
+    )
+
+
+def _large_computed_values(rng, indicator: Indicator, spec: dict, registry: _RegistryYears, today: date):
+    """Official figures of the registry for each closed year (demo figures, labelled, where it has none)."""
+    rows, previous = [], spec["baseline"]
+    for year in range(spec["baseline_year"], today.year):
+        start, end = date(year, 1, 1), date(year, 12, 31)
+        result = registry.get(indicator.metric_code, year)
+        closed_at = _at(end + timedelta(days=1), 3)
+        if result.available and result.value is not None:
+            value = result.value
+            rows.append(
+                IndicatorValue(
+                    public_id=_uuid(rng),
+                    indicator=indicator,
+                    period_start=start,
+                    period_end=end,
+                    value=value,
+                    source=IndicatorValue.Source.COMPUTED,
+                    status=IndicatorValue.Status.APPROVED,
+                    status_changed_at=closed_at,
+                    entered_at=closed_at,
+                    approved_at=closed_at,
+                    definition_version=result.version,
+                    fingerprint=computed.fingerprint(
+                        indicator_code=indicator.code,
+                        metric_code=indicator.metric_code,
+                        start=start,
+                        end=end,
+                        value=value,
+                    ),
+                    comment="Valeur officielle calculée à la clôture de la période.",
+                )
+            )
+        else:  # no figure in the application for that year: a plausible one, clearly labelled
+            value = _round(spec["unit"], previous * (1 + Decimal(rng.randint(-2, 5)) / 100))
+            rows.append(
+                IndicatorValue(
+                    public_id=_uuid(rng),
+                    indicator=indicator,
+                    period_start=start,
+                    period_end=end,
+                    value=value,
+                    source=IndicatorValue.Source.IMPORT,
+                    status=IndicatorValue.Status.APPROVED,
+                    status_changed_at=closed_at,
+                    entered_at=closed_at,
+                    approved_at=closed_at,
+                    comment="Donnée de démonstration : la source n'a pas de chiffre pour cette année.",
+                )
+            )
+        previous = value
+    return rows
+
+
+def _large_manual_values(rng, indicator: Indicator, spec: dict, today: date):
+    """Each closed period since LARGE_FIRST_YEAR, entered by the contributor, approved by the owner."""
+    periods = rules.periods_between(
+        indicator.frequency,
+        date(LARGE_FIRST_YEAR if indicator.frequency == "yearly" else LARGE_FIRST_YEAR + 1, 1, 1),
+        rules.last_closed_period(indicator.frequency, today)[1],
+    )
+    rows = []
+    for index, (start, end) in enumerate(periods):
+        noise = Decimal(rng.randint(-25, 25)) / 1000
+        value = _level(spec, start.year, noise)
+        numerator = denominator = None
+        if indicator.unit == "percent" and indicator.aggregation == "ratio":
+            denominator = Decimal(rng.randint(200, 2000))
+            numerator = (denominator * value / 100).quantize(Decimal(1))
+            value = (numerator / denominator * 100).quantize(Decimal("0.1"))
+        entered_on = min(today, end + timedelta(days=rng.randint(5, 20 if index % 6 else 50)))
+        approved_on = min(today, entered_on + timedelta(days=rng.randint(1, 6)))
+        rows.append(
+            IndicatorValue(
+                public_id=_uuid(rng),
+                indicator=indicator,
+                period_start=start,
+                period_end=end,
+                value=value,
+                numerator=numerator,
+                denominator=denominator,
+                source=IndicatorValue.Source.MANUAL,
+                status=IndicatorValue.Status.APPROVED,
+                status_changed_at=_at(approved_on, 15),
+                comment="Chiffre issu du bilan annuel." if indicator.frequency == "yearly" else "",
+                evidence_url=f"https://intranet.soce.fr/bilans/{indicator.code}",
+                entered_by=spec["updater"],
+                entered_at=_at(entered_on),
+                late=entered_on > rules.due_on(end, indicator.grace_days),
+                approved_by=indicator.owner,
+                approved_at=_at(approved_on, 15),
+            )
+        )
+    return rows
