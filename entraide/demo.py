@@ -216,8 +216,9 @@ class _World:
             .exclude(user__isnull=False)
             .select_related("campus", "category")
         )
+        self.ordered = bool(sample)  # large scale: same draws whatever the rows' physical order
         if sample:
-            members = members.annotate(sample=Mod("pk", sample)).filter(sample=0)
+            members = members.annotate(sample=Mod("pk", sample)).filter(sample=0).order_by("pk")
         for member in members:
             self.by_entry.setdefault(member.entry_year, []).append(member)
         self.graduates = [m for year, ms in self.by_entry.items() if year < self.today.year - 8 for m in ms]
@@ -289,7 +290,9 @@ class _World:
 
     def special_endings(self) -> None:
         """One balance forgiven and one written off, on the oldest loans still being repaid."""
-        late = Loan.objects.filter(status=LoanStatus.REPAYING, origin=LoanOrigin.HONOUR_LOAN).order_by("first_due_on")
+        late = Loan.objects.filter(status=LoanStatus.REPAYING, origin=LoanOrigin.HONOUR_LOAN).order_by(
+            *(["first_due_on", "pk"] if self.ordered else ["first_due_on"])
+        )
         for loan, status in zip(list(late[:2]), [LoanStatus.FORGIVEN, LoanStatus.WRITTEN_OFF], strict=False):
             repaid = sum(loan.repayments.values_list("amount_eur", flat=True), Decimal(0))
             self.ended(loan, repaid, status)
