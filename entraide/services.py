@@ -1184,14 +1184,22 @@ def disbursement_cancel(*, disbursement: Disbursement, by, reason: str) -> Disbu
 
 @transaction.atomic
 def loan_graduation_recompute(*, loan: Loan, by=None, today: date | None = None) -> bool:
-    """Moves a student's first due date when their graduation date changed (new schedule, audit)."""
+    """Moves a student's first due date when their graduation date changed (new schedule, audit).
+
+    Only honour loans follow the graduation date: a debt left by a called guarantee keeps its own schedule.
+    """
     today = today or timezone.localdate()
-    if not loan.for_student or loan.status not in {
-        LoanStatus.OFFERED,
-        LoanStatus.SIGNED,
-        LoanStatus.DISBURSING,
-        LoanStatus.DEFERRED,
-    }:
+    if (
+        not loan.for_student
+        or loan.origin != LoanOrigin.HONOUR_LOAN
+        or loan.status
+        not in {
+            LoanStatus.OFFERED,
+            LoanStatus.SIGNED,
+            LoanStatus.DISBURSING,
+            LoanStatus.DEFERRED,
+        }
+    ):
         return False
     if loan.first_due_on <= today or loan.schedule_base_eur > 0:
         return False  # already repaying: a committee reschedules it
@@ -1370,7 +1378,9 @@ def loans_nightly(*, today: date | None = None) -> dict:
     today = today or timezone.localdate()
     counts = {"recomputed": 0, "refreshed": 0}
     for loan in Loan.objects.filter(
-        for_student=True, status__in=[LoanStatus.OFFERED, LoanStatus.SIGNED, LoanStatus.DISBURSING, LoanStatus.DEFERRED]
+        for_student=True,
+        origin=LoanOrigin.HONOUR_LOAN,
+        status__in=[LoanStatus.OFFERED, LoanStatus.SIGNED, LoanStatus.DISBURSING, LoanStatus.DEFERRED],
     ):
         counts["recomputed"] += int(loan_graduation_recompute(loan=loan, today=today))
     for loan in Loan.objects.filter(status__in=[LoanStatus.DISBURSING, LoanStatus.DEFERRED, LoanStatus.REPAYING]):

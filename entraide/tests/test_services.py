@@ -466,6 +466,20 @@ def test_first_due_date_follows_the_graduation_date(
     assert audit_for(loan).filter(action="loan.first_due_recomputed").exists()
 
 
+def test_a_guarantee_debt_does_not_follow_the_graduation_date(
+    student_case, student, student_user, instructor, committee, delegates
+):
+    from entraide.models import Loan, LoanOrigin
+
+    loan = disbursed_loan(student_case, instructor=instructor, committee=committee, student_user=student_user)
+    Loan.objects.filter(pk=loan.pk).update(origin=LoanOrigin.GUARANTEE_CALL)
+    before = Loan.objects.get(pk=loan.pk).first_due_on
+    student.graduation_year += 1
+    student.save()
+    assert services.loans_nightly()["recomputed"] == 0
+    assert Loan.objects.get(pk=loan.pk).first_due_on == before
+
+
 def test_nightly_starts_repayment_and_buckets_arrears(student_case, student_user, instructor, committee, delegates):
     loan = disbursed_loan(student_case, instructor=instructor, committee=committee, student_user=student_user)
     first = loan.first_due_on
