@@ -31,11 +31,14 @@ def _outbox(to: str, subject: str, status=EmailStatus.SENT) -> OutgoingEmail:
 def registry_entry():
     """Registers a section and an eraser as a higher app would, and removes them afterwards."""
     calls = []
-    gdpr.register_export("benevolat", lambda member: {"missions": [f"mission de {member.first_name}"]})
-    gdpr.register_eraser("benevolat", lambda *, member, by: calls.append((member.pk, by)))
+    saved = dict(gdpr._EXPORTS), dict(gdpr._ERASERS)  # the real apps' registrations stay untouched
+    gdpr.register_export("essai", lambda member: {"missions": [f"mission de {member.first_name}"]})
+    gdpr.register_eraser("essai", lambda *, member, by: calls.append((member.pk, by)))
     yield calls
-    gdpr._EXPORTS.pop("benevolat")
-    gdpr._ERASERS.pop("benevolat")
+    gdpr._EXPORTS.clear()
+    gdpr._EXPORTS.update(saved[0])
+    gdpr._ERASERS.clear()
+    gdpr._ERASERS.update(saved[1])
 
 
 # --- Mes données ---------------------------------------------------------------------------------
@@ -83,7 +86,7 @@ def test_my_data_download_holds_everything_about_oneself_and_is_audited(
     assert [r["number"] for r in data["tax_receipts"]] == [TaxReceipt.objects.get(member=member).number]
     assert [e["subject"] for e in data["emails"]] == ["Votre reçu fiscal"]
     assert any(h["reason"] == "Modifié par la personne (profil)" for h in data["history"])
-    assert data["benevolat"] == {"missions": [f"mission de {member.first_name}"]}
+    assert data["essai"] == {"missions": [f"mission de {member.first_name}"]}
     assert "Autre" not in response.content.decode() and "autre@exemple.fr" not in response.content.decode()
 
     event = AuditEvent.objects.get(action="member.data_export")
