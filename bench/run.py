@@ -142,6 +142,7 @@ def prepare(env: dict, *, seed: bool) -> dict:
     manage(env, "migrate", "--noinput", capture=True)
     count = manage(env, "shell", "-c", "from members.models import Member; print(Member.objects.count())", capture=True)
     members = int(count.strip().splitlines()[-1])
+    prepared: dict = {"members_before": members}
     if members == 0 and seed:
         scale = env.get("BENCH_SEED_SCALE") or "large"
         log(f"empty database: seed_demo's seeders, --scale {scale} (once; the database is kept for later runs)")
@@ -152,7 +153,8 @@ def prepare(env: dict, *, seed: bool) -> dict:
         )  # fmt: skip
         seeded = json.loads(proc.stdout.strip().splitlines()[-1])["seeders"]
         log(f"seeded in {time.perf_counter() - started:.0f} s: {seeded}")
-        return {"members_before": members, "seeders": seeded}
+        prepared["seeders"] = seeded
+    # Also (above all) right after seeding: without statistics the planner guesses one row everywhere.
     log("VACUUM (ANALYZE): fresh planner statistics and visibility map, as autovacuum would give a live database")
     vacuum_analyze(env)
     if _static_is_current():
@@ -160,7 +162,7 @@ def prepare(env: dict, *, seed: bool) -> dict:
     else:
         log("collectstatic")
         manage(env, "collectstatic", "--noinput", capture=True)
-    return {"members_before": members}
+    return prepared
 
 
 def _static_is_current() -> bool:
