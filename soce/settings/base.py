@@ -119,7 +119,9 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 LANGUAGE_CODE = "fr"
-LANGUAGES = [("fr", _("Français")), ("en", _("Anglais"))]
+# French only until an English catalogue exists: offering "en" would serve allauth and the admin in
+# English around our French strings to any browser that prefers English.
+LANGUAGES = [("fr", _("Français"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
@@ -187,6 +189,10 @@ SIGNING_PKCS12_PATH = env.str("SIGNING_PKCS12_PATH", default=str(VAR_DIR / "pki"
 SIGNING_PKCS12_PASSPHRASE = env.str("SIGNING_PKCS12_PASSPHRASE", default="soce-dev")
 SIGNING_TRUST_ROOT_PATH = env.str("SIGNING_TRUST_ROOT_PATH", default=str(VAR_DIR / "pki" / "soce-root.pem"))
 SIGNING_TSA_URL = env.str("SIGNING_TSA_URL", default="")
+
+# Reverse proxies in front of the app whose X-Forwarded-For is trusted (soce.lib.audit.client_ip):
+# 0 = the direct peer (REMOTE_ADDR) is the client; 1 = one proxy (nginx) appends the client's address.
+SOCE_TRUSTED_PROXY_COUNT = env.int("SOCE_TRUSTED_PROXY_COUNT", default=0)
 
 LOGGING = {
     "version": 1,

@@ -6,8 +6,17 @@ cookies « Secure » (gunicorn écoute en HTTP sur 127.0.0.1), et un middleware 
 de chaque réponse dans l'en-tête `X-Bench-Queries`.
 """
 
-from .production import *  # noqa: F403
-from .production import BASE_DIR, MIDDLEWARE, STORAGES, env
+import os
+from pathlib import Path
+
+# Production requires the sealing certificate; the bench seals with the development one (make pki).
+_PKI = Path(__file__).resolve().parents[2] / "var" / "pki"
+os.environ.setdefault("SIGNING_PKCS12_PATH", str(_PKI / "soce-seal.p12"))
+os.environ.setdefault("SIGNING_PKCS12_PASSPHRASE", "soce-dev")
+os.environ.setdefault("SIGNING_TRUST_ROOT_PATH", str(_PKI / "soce-root.pem"))
+
+from .production import *  # noqa: E402, F403
+from .production import BASE_DIR, MIDDLEWARE, STORAGES, env  # noqa: E402
 
 DEBUG = False
 SECURE_SSL_REDIRECT = False

@@ -18,6 +18,10 @@ def _required(name: str) -> str:
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
 _required("DATABASE_URL")
 CELERY_BROKER_URL = _required("CELERY_BROKER_URL")
+# The association's sealing certificate: never the development one generated under var/pki.
+SIGNING_PKCS12_PATH = _required("SIGNING_PKCS12_PATH")
+SIGNING_PKCS12_PASSPHRASE = _required("SIGNING_PKCS12_PASSPHRASE")
+SIGNING_TRUST_ROOT_PATH = _required("SIGNING_TRUST_ROOT_PATH")
 CELERY_TASK_ALWAYS_EAGER = False
 CACHES = {"default": env.cache("CACHE_URL", default=CELERY_BROKER_URL)}
 if not env.list("ALLOWED_HOSTS", default=[]):

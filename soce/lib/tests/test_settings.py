@@ -23,6 +23,10 @@ def test_french_by_default():
     assert settings.USE_TZ
 
 
+def test_french_only_until_an_english_catalogue_exists():
+    assert [code for code, _label in settings.LANGUAGES] == ["fr"]
+
+
 def test_french_catalogue_is_compiled():
     assert (ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.mo").exists()
 
@@ -33,10 +37,16 @@ PROD_ENV = {
     "DATABASE_URL": "sqlite:////tmp/soce-check.sqlite3",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9",
     "ALLOWED_HOSTS": "soce.example.org",
+    "SIGNING_PKCS12_PATH": "/etc/soce/seal.p12",
+    "SIGNING_PKCS12_PASSPHRASE": "not-the-dev-one",
+    "SIGNING_TRUST_ROOT_PATH": "/etc/soce/root.pem",
 }
 
 
-@pytest.mark.parametrize("missing", ["DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL"])
+@pytest.mark.parametrize(
+    "missing",
+    ["DJANGO_SECRET_KEY", "DATABASE_URL", "CELERY_BROKER_URL", "SIGNING_PKCS12_PATH", "SIGNING_PKCS12_PASSPHRASE"],
+)
 def test_production_refuses_to_start_without_required_variables(missing):
     env = {k: v for k, v in PROD_ENV.items() if k != missing}
     result = _manage("check", env_extra=env)
