@@ -359,7 +359,26 @@ class SessionMinutes(EntraideStaffMixin, View):
             raise Http404
         from soce.lib.audit import audit_log
 
-        audit_log(session, action="session.minutes_read", by=request.user, request=request)
+        from .pdf import session_minutes_pdf
+
+        # A member recused from some cases gets a copy where those lines keep only their reference:
+        # rendered for them, never the full stored minutes.
+        recused = frozenset(session.recusals.filter(user=request.user).values_list("case_id", flat=True))
+        audit_log(
+            session,
+            action="session.minutes_read",
+            by=request.user,
+            request=request,
+            data={"redacted": True} if recused else {},
+        )
+        if recused:
+            response = HttpResponse(
+                session_minutes_pdf(session, recused_case_ids=recused), content_type="application/pdf"
+            )
+            prefix = "pv" if session.status == SessionStatus.CLOSED else "pv-projet"
+            response["Content-Disposition"] = f'attachment; filename="{prefix}-{session.held_on:%Y-%m-%d}.pdf"'
+            response["Cache-Control"] = "private, no-store"
+            return response
         if session.minutes_pdf:
             return FileResponse(
                 session.minutes_pdf.open("rb"),
@@ -367,10 +386,9 @@ class SessionMinutes(EntraideStaffMixin, View):
                 as_attachment=True,
                 filename=f"pv-comite-entraide-{session.held_on:%Y-%m-%d}.pdf",
             )
-        from .pdf import session_minutes_pdf
-
         response = HttpResponse(session_minutes_pdf(session), content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="pv-projet-{session.held_on:%Y-%m-%d}.pdf"'
+        response["Cache-Control"] = "private, no-store"
         return response
 
 

@@ -525,3 +525,67 @@ def test_back_office_forms_drive_the_services(student_case, student_user, instru
     assert followup.__class__.objects.get(pk=followup.pk).status != "open"
     page = client_for(instructor).get(reverse("entraide:staff_loan", args=[loan.public_id]))
     assert page.status_code == 200 and "Contre-passation" in page.content.decode()
+
+
+# --- Procès-verbal : la copie d'un membre récusé ------------------------------------------------
+
+
+def pdf_text(response) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    assert content[:4] == b"%PDF"
+    return "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_a_recused_member_gets_minutes_without_the_cases_they_were_recused_from(
+    student_case, student, instructor, committee
+):
+    user, member = member_user("voisin-aide@exemple.fr")
+    other_case = file_case(user, member, kind="grant", amount="600", purpose="health", files=[])
+    services.case_assign(case=other_case, instructor=instructor, by=instructor)
+    services.case_mark_ready(case=other_case, by=instructor)
+    services.case_assign(case=student_case, instructor=instructor, by=instructor)
+    from .conftest import answer_opinions
+
+    answer_opinions(student_case)
+    services.case_mark_ready(case=student_case, by=instructor)
+    session = services.session_create(held_on=date.today(), by=committee[0])
+    for case in (student_case, other_case):
+        services.session_add_case(session=session, case=case, by=committee[0])
+    services.recusal_add(session=session, case=student_case, user=committee[3], by=committee[0], reason="Voisin")
+    services.session_set_attendance(session=session, present_ids={u.pk for u in committee}, by=committee[0])
+    services.session_open(session=session, by=committee[0])
+    student_case.refresh_from_db()
+    other_case.refresh_from_db()
+    services.case_decide(
+        case=student_case,
+        by=committee[1],
+        outcome="approved",
+        kind="loan",
+        amount_eur=Decimal("2500"),
+        conditions="Conditions confidentielles",
+        instalments_count=10,
+    )
+    services.case_decide(case=other_case, by=committee[3], outcome="approved", kind="grant", amount_eur=Decimal("600"))
+    url = reverse("entraide:staff_session_minutes", args=[session.public_id])
+
+    text = pdf_text(client_for(committee[3]).get(url))  # the draft, before the session closes
+    assert student.last_name not in text and "Conditions confidentielles" not in text and "Voisin" not in text
+    assert student_case.reference in text and "récusé" in text
+    assert member.last_name in text  # the cases they sat on are all there
+
+    services.session_close(session=session, by=committee[0])
+    full = pdf_text(client_for(committee[1]).get(url))
+    assert student.last_name in full and "Conditions confidentielles" in full and member.last_name in full
+    assert "500,00" in full
+    text = pdf_text(client_for(committee[3]).get(url))
+    assert student.last_name not in text and "500,00" not in text and "Conditions confidentielles" not in text
+    assert student_case.reference in text and member.last_name in text
+    logged = AuditEvent.objects.filter(action="session.minutes_read", actor=committee[3]).latest("at")
+    assert logged.data == {"redacted": True}
+    # The session page says no more to them than the minutes do.
+    page = client_for(committee[3]).get(reverse("entraide:staff_session", args=[session.public_id])).content.decode()
+    assert "Voisin" not in page and "Conditions confidentielles" not in page and "500,00" not in page
