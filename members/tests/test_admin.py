@@ -175,10 +175,15 @@ def test_streamed_csv_export_of_the_selection(staff_client):
 
     MemberFactory(last_name="Exporté", entry_year=1979)
     MemberFactory(last_name="=HYPERLINK(1)")
-    response = staff_client.post("/admin/members/member/", {
-        "action": "export_csv_stream", "select_across": "1", "index": "0",
-        "_selected_action": list(Member.objects.values_list("pk", flat=True)),
-    })
+    response = staff_client.post(
+        "/admin/members/member/",
+        {
+            "action": "export_csv_stream",
+            "select_across": "1",
+            "index": "0",
+            "_selected_action": list(Member.objects.values_list("pk", flat=True)),
+        },
+    )
     body = b"".join(response.streaming_content).decode()
     assert body.startswith("\ufefflast_name;first_name;promo")
     assert "Exporté" in body and "Bo 179" in body
