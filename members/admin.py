@@ -368,6 +368,13 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Enregistrer un paiement (cotisation de l'année à régler)"), permissions=["change"])
     def record_payment(self, request, queryset):
+        if not _has_perms(
+            request,
+            ["members.add_payment", "members.add_cotisation"],
+            _("Vous n'avez pas le droit d'enregistrer un paiement."),
+        ):
+            return None
+
         def handle(form, qs):
             done, errors = 0, []
             for member in qs:
@@ -473,8 +480,25 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Télécharger les reçus fiscaux (ZIP)"), permissions=["view"])
     def download_receipts(self, request, queryset):
+        # Seeing members (Bénévolat, Entraide) is not seeing their donations: the receipts need their own right.
+        if not _has_perms(
+            request, ["members.view_taxreceipt"], _("Vous n'avez pas le droit de consulter les reçus fiscaux.")
+        ):
+            return None
         receipts = TaxReceipt.objects.filter(member__in=queryset).order_by("year", "sequence")
         return _zip_receipts(receipts)
+
+
+def _has_perms(request, perms: list[str], message) -> bool:
+    """True when the user holds every permission; otherwise says why (in French) and returns False.
+
+    Django filters an action by the permissions on its own model only: an action that reveals or writes
+    another model's data (dues, payments, receipts) checks that model's permission here.
+    """
+    if request.user.has_perms(perms):
+        return True
+    messages.error(request, message)
+    return False
 
 
 def _zip_receipts(receipts) -> HttpResponse:
@@ -606,6 +630,9 @@ class CotisationAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Enregistrer un paiement"), permissions=["change"])
     def record_payment(self, request, queryset):
+        if not _has_perms(request, ["members.add_payment"], _("Vous n'avez pas le droit d'enregistrer un paiement.")):
+            return None
+
         def handle(form, qs):
             done = 0
             for cotisation in qs:
@@ -674,6 +701,10 @@ class CotisationAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Émettre les reçus fiscaux manquants"), permissions=["change"])
     def issue_receipts(self, request, queryset):
+        if not _has_perms(
+            request, ["members.add_taxreceipt"], _("Vous n'avez pas le droit d'émettre des reçus fiscaux.")
+        ):
+            return None
         issued = sum(
             1 for c in queryset.filter(status=CotisationStatus.PAID) if services.tax_receipt_issue(cotisation=c)
         )

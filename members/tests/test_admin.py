@@ -202,3 +202,77 @@ def test_member_page_shows_groups_and_adds_one(staff_client):
     assert existing.group.name in html and "ajouter à un groupe" in html.lower()
     assert GroupMembership.objects.filter(member=member).count() == 1
     assert new_group.pk
+
+
+def _text(response) -> str:
+    import html
+
+    return html.unescape(response.content.decode())
+
+
+def _role_client(role, email):
+    from django.test import Client
+
+    from conftest import login_with_mfa, staff_user_with
+
+    return login_with_mfa(Client(), staff_user_with(role, email))
+
+
+@pytest.mark.parametrize("role", ["Bénévolat", "Entraide"])
+def test_receipts_zip_needs_the_receipt_permission_not_only_view_member(role, paid_dues):
+    member = MemberFactory()
+    paid_dues(member)
+    client = _role_client(role, "role@exemple.fr")
+    assert client.get("/admin/members/member/").status_code == 200  # they may list members…
+    response = client.post(
+        "/admin/members/member/", {"action": "download_receipts", "_selected_action": [member.pk]}, follow=True
+    )
+    # …but not download their tax receipts
+    assert response["Content-Type"].startswith("text/html")
+    assert "Vous n'avez pas le droit de consulter les reçus fiscaux." in _text(response)
+
+
+def test_receipts_zip_for_staff_with_the_permission(staff_client, paid_dues):
+    import io
+    import zipfile
+
+    member = MemberFactory()
+    receipt = paid_dues(member).tax_receipt
+    response = staff_client.post(
+        "/admin/members/member/", {"action": "download_receipts", "_selected_action": [member.pk]}
+    )
+    assert response["Content-Type"] == "application/zip"
+    assert zipfile.ZipFile(io.BytesIO(response.content)).namelist() == [f"recu-{receipt.number}.pdf"]
+
+
+def test_actions_on_dues_check_the_permission_of_the_dues(db, grids):
+    """An admin action checks the right on the data it writes, not only on the model it is listed on."""
+    from django.contrib.auth.models import Permission
+
+    from members import services
+    from members.models import Payment, TaxReceipt, User
+
+    user_client = _role_client(None, "partiel@exemple.fr")
+    user = User.objects.get(email="partiel@exemple.fr")
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="members",
+            codename__in=["view_member", "change_member", "view_cotisation", "change_cotisation"],
+        )
+    )
+    member = MemberFactory(entry_year=1990, graduation_year=1993)
+    cot = services.cotisation_open(member=member, year=2026, by=None)
+    payment = {"apply": "1", "amount_eur": "110", "method": "cheque", "paid_on": "2026-03-02", "reference": ""}
+    for url, action, pk in (
+        ("/admin/members/member/", "record_payment", member.pk),
+        ("/admin/members/cotisation/", "record_payment", cot.pk),
+    ):
+        response = user_client.post(url, {"action": action, "_selected_action": [pk], **payment}, follow=True)
+        assert "Vous n'avez pas le droit d'enregistrer un paiement." in _text(response)
+    assert not Payment.objects.exists()
+    Cotisation.objects.filter(pk=cot.pk).update(status="paid", paid_eur=110)
+    response = user_client.post(
+        "/admin/members/cotisation/", {"action": "issue_receipts", "_selected_action": [cot.pk]}, follow=True
+    )
+    assert "Vous n'avez pas le droit d'émettre des reçus fiscaux." in _text(response)
+    assert not TaxReceipt.objects.exists()
