@@ -4,11 +4,14 @@ from django.contrib import admin, messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from soce.lib.exceptions import BusinessError
+
 from . import services
-from .models import EvidenceEvent, Party, SignableDocument
+from .models import DocumentStatus, EvidenceEvent, Party, SignableDocument
 
 
 class ReadOnlyMixin:
@@ -41,10 +44,37 @@ class EventInline(ReadOnlyMixin, admin.TabularInline):
     ordering = ("seq",)
 
 
+class SealOverdueFilter(admin.SimpleListFilter):
+    title = _("scellement")
+    parameter_name = "scellement"
+
+    def lookups(self, request, model_admin):
+        return [("retard", _("Signés par tous, non scellés depuis plus de 10 minutes")), ("erreur", _("En erreur"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "retard":
+            return queryset.filter(
+                status=DocumentStatus.SIGNED, completed_at__lte=timezone.now() - services.SEAL_OVERDUE_AFTER
+            )
+        if self.value() == "erreur":
+            return queryset.filter(status=DocumentStatus.SIGNED).exclude(seal_error="")
+        return queryset
+
+
 @admin.register(SignableDocument)
 class SignableDocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
-    list_display = ("reference", "title", "version_label", "kind", "status", "created_at", "sealed_at", "pdf_link")
-    list_filter = ("kind", "status")
+    list_display = (
+        "reference",
+        "title",
+        "version_label",
+        "kind",
+        "status",
+        "created_at",
+        "sealed_at",
+        "seal_state",
+        "pdf_link",
+    )
+    list_filter = (SealOverdueFilter, "kind", "status")
     search_fields = ("reference", "title", "parties__identity")
     date_hierarchy = "created_at"
     readonly_fields = (
@@ -61,11 +91,14 @@ class SignableDocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
         "evidence_sha256",
         "seal_certificate_sha256",
         "timestamped",
+        "seal_attempts",
+        "seal_attempted_at",
+        "seal_error",
         "pdf_link",
     )
     exclude = ("text_html", "content_type", "object_id", "sealed_pdf_path", "status_changed_at")
     inlines = [PartyInline, EventInline]
-    actions = ["check_chain"]
+    actions = ["check_chain", "reseal"]
 
     def get_urls(self):
         return [
@@ -80,6 +113,18 @@ class SignableDocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
         return format_html(
             '<a href="{}">{}</a>', reverse("admin:signing_signabledocument_pdf", args=[obj.pk]), _("Télécharger")
         )
+
+    @admin.display(description=_("scellement"))
+    def seal_state(self, obj):
+        if obj.status != DocumentStatus.SIGNED:
+            return "—"
+        if obj.seal_error:
+            return format_html(
+                '<span style="color:#ba2121" title="{}">{}</span>',
+                obj.seal_error,
+                _("Erreur (%(n)d essai(s)) : %(error)s") % {"n": obj.seal_attempts, "error": obj.seal_error[:120]},
+            )
+        return _("En attente (%d essai(s))") % obj.seal_attempts
 
     def download(self, request, pk: int):
         document = get_object_or_404(SignableDocument, pk=pk)
@@ -96,3 +141,18 @@ class SignableDocumentAdmin(ReadOnlyMixin, admin.ModelAdmin):
             messages.error(request, _("Chaîne rompue pour : %s") % ", ".join(broken))
         else:
             messages.success(request, _("Chaîne de preuve intacte pour les %d documents.") % queryset.count())
+
+    @admin.action(description=_("Sceller de nouveau (ou renvoyer les exemplaires manquants)"))
+    def reseal(self, request, queryset):
+        done = 0
+        for document in queryset:
+            try:
+                services.document_reseal(document=document, by=request.user)
+                done += 1
+            except BusinessError as error:
+                messages.error(request, f"{document.reference} : {error}")
+        if done:
+            messages.success(
+                request,
+                _("%d document(s) relancé(s) : le scellement et l'envoi se font en arrière-plan.") % done,
+            )

@@ -85,6 +85,9 @@ class SignableDocument(models.Model):
     evidence_sha256 = models.CharField(_("empreinte du fichier de preuve joint"), max_length=64, blank=True)
     seal_certificate_sha256 = models.CharField(_("empreinte du certificat de cachet"), max_length=64, blank=True)
     timestamped = models.BooleanField(_("horodatage RFC 3161"), default=False)
+    seal_attempts = models.PositiveSmallIntegerField(_("essais de scellement"), default=0)
+    seal_attempted_at = models.DateTimeField(_("dernier essai de scellement le"), null=True, blank=True)
+    seal_error = models.TextField(_("dernière erreur de scellement"), blank=True)
 
     class Meta:
         verbose_name = _("document signé")

@@ -633,11 +633,31 @@ def party_decline(*, party: Party, user, reason: str, client: ClientInfo | None 
 # ---------------------------------------------------------------------------------------------- sealing
 
 
+# A document signed by every party is sealed within seconds; past this delay the sweep queues it again.
+SEAL_OVERDUE_AFTER = timedelta(minutes=10)
+# The sweep gives up after this many attempts (about two hours): the error waits for staff in the admin.
+SEAL_MAX_AUTO_ATTEMPTS = 12
+
+
 def document_seal(*, document_id: int) -> SignableDocument | None:
     """Renders, seals and stores the PDF, then e-mails each party a copy (side effects: file, evidence, outbox).
 
-    Idempotent: a sealed document is returned untouched; a failure before commit leaves it SIGNED for a retry.
+    Idempotent: a sealed document is returned untouched; a failure before commit leaves it SIGNED for a retry,
+    with the error kept on the row for the admin.
     """
+    SignableDocument.objects.filter(pk=document_id, status=DocumentStatus.SIGNED).update(
+        seal_attempts=F("seal_attempts") + 1, seal_attempted_at=timezone.now()
+    )
+    try:
+        return _document_seal(document_id)
+    except Exception as exc:  # recorded for the admin, then re-raised for the task's retry policy
+        SignableDocument.objects.filter(pk=document_id, status=DocumentStatus.SIGNED).update(
+            seal_error=f"{timezone.now():%d/%m/%Y %H:%M} — {type(exc).__name__} : {exc}"[:2000]
+        )
+        raise
+
+
+def _document_seal(document_id: int) -> SignableDocument | None:
     from .pdf import document_pdf, evidence_build, evidence_bytes, seal_pdf
 
     with transaction.atomic():
@@ -666,6 +686,7 @@ def document_seal(*, document_id: int) -> SignableDocument | None:
             evidence_sha256=sha256_hex(evidence),
             seal_certificate_sha256=pki.seal_certificate_sha256(),
             timestamped=timestamped,
+            seal_error="",
         )
         evidence_append(
             document=document,
@@ -717,6 +738,59 @@ def _deliver(document: SignableDocument) -> None:
                 party=party,
                 data={"to": mask_email(to), "email": email.pk},
             )
+
+
+def documents_seal_overdue(*, now=None, limit: int = 500) -> int:
+    """Queues again the sealing of documents signed by every party but still unsealed after 10 minutes.
+
+    Side effects: claims each row (`seal_attempted_at`) so that the next sweep leaves it alone for another
+    10 minutes, then queues the task. Safe: sealing locks the row and skips a sealed document, and the copies
+    are e-mailed under one idempotency key per party, so nothing is sealed or sent twice.
+    """
+    from .tasks import document_seal as task
+
+    now = now or timezone.now()
+    before = now - SEAL_OVERDUE_AFTER
+    overdue = (
+        SignableDocument.objects.filter(status=DocumentStatus.SIGNED, seal_attempts__lt=SEAL_MAX_AUTO_ATTEMPTS)
+        .filter(models.Q(completed_at__lte=before) | models.Q(completed_at__isnull=True, status_changed_at__lte=before))
+        .filter(models.Q(seal_attempted_at__isnull=True) | models.Q(seal_attempted_at__lte=before))
+    )
+    ids = list(overdue.order_by("completed_at", "pk").values_list("pk", flat=True)[:limit])
+    claimed = []
+    for pk in ids:
+        if overdue.filter(pk=pk).update(seal_attempted_at=now):  # an overlapping sweep may have taken it
+            claimed.append(pk)
+    for pk in claimed:
+        task.delay(pk)
+    if claimed:
+        logger.warning("Scellement relancé pour %d document(s) signé(s) mais non scellé(s)", len(claimed))
+    return len(claimed)
+
+
+@transaction.atomic
+def document_reseal(*, document: SignableDocument, by) -> SignableDocument:
+    """Staff: seals again a document left unsealed, or re-sends the copies a sealed one still lacks.
+
+    Side effects: audit row; the sealing task after commit (the automatic attempts start again), or the
+    missing delivery e-mails. A copy already queued is never queued again (one idempotency key per party).
+    """
+    from soce.lib.audit import audit_log
+
+    from .tasks import document_seal as task
+
+    locked = SignableDocument.objects.select_for_update().get(pk=document.pk)
+    if locked.status == DocumentStatus.SIGNED:
+        SignableDocument.objects.filter(pk=locked.pk).update(seal_attempts=0, seal_attempted_at=timezone.now())
+        audit_log(locked, action="signing.reseal", by=by, note=locked.seal_error[:500])
+        transaction.on_commit(partial(task.delay, locked.pk))
+    elif locked.status == DocumentStatus.SEALED:
+        _deliver(locked)
+        audit_log(locked, action="signing.redeliver", by=by)
+    else:
+        raise BusinessError("Ce document n'est pas signé par toutes les parties : il n'y a rien à sceller.")
+    document.refresh_from_db()
+    return document
 
 
 def document_sealed_pdf(*, document: SignableDocument) -> bytes:
