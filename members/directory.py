@@ -7,8 +7,8 @@ Privacy rules (one place, tested):
   listed member (they are the search criteria); e-mail, phone, postal address and professional details
   (employer, position, sector) only when that person chose "members" for them.
 - A criterion never reveals a hidden field: searching by employer only matches people who show it.
-- Group officers (current mandate) see their group's current members with the same per-field choices, plus
-  the contact e-mail of those who consented to the directory (they accepted to be found by members).
+- Group officers (current mandate) see and export their group's current members with exactly the same
+  per-field choices: a field someone shows to nobody is blank for officers too, on the page and in the export.
 """
 
 from __future__ import annotations
@@ -179,19 +179,22 @@ class Card:
 
 
 def card_for(member: Member, *, officer: bool = False) -> Card:
-    """The card of `member` as other members see it; `officer` adds the e-mail of directory-listed people."""
+    """The card of `member` as other members see it.
+
+    `officer` (a group officer's view) reveals nothing more: consenting to the directory is not consenting
+    to show a field one chose to show to nobody.
+    """
     shows = {name: getattr(member, f"{name}_visibility") == Visibility.MEMBERS for name in ("email", "phone")}
     shows_address = member.address_visibility == Visibility.MEMBERS
     shows_work = member.employer_visibility == Visibility.MEMBERS
     listed = member.directory_consent_at is not None
-    email_shown = shows["email"] or (officer and listed)
     return Card(
         full_name=f"{member.first_name} {member.last_name}".strip(),
         promo_label=member.promo_label,
         city=member.city,
         country=member.country,
         country_name=country_name(member.country),
-        email=member.email if email_shown else "",
+        email=member.email if shows["email"] else "",
         phone=member.phone if shows["phone"] else "",
         address_lines=(
             tuple(
@@ -301,7 +304,7 @@ def group_export_rows(members: QuerySet[Member]) -> Iterator[list[str]]:
     """The header then one row per member, read in chunks (memory stays flat for large groups)."""
     yield [label for label, _attr in EXPORT_COLUMNS]
     for member in members.iterator(chunk_size=2000):
-        card = card_for(member, officer=True)
+        card = card_for(member, officer=True)  # the member's own choices: a hidden field stays blank
         values = {**card.__dict__, "country_name": card.country_name, "address": " ; ".join(card.address_lines)}
         yield [_csv_safe(str(values[attr] or "")) for _label, attr in EXPORT_COLUMNS]
 

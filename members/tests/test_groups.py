@@ -83,13 +83,13 @@ def test_a_member_sees_the_page_and_officers_but_not_the_list(member_client, mem
     assert member_client.get(_export(group.slug)).status_code == 404
 
 
-def test_officer_sees_members_with_their_choices_plus_directory_email(member_client, member, group, people, membership):
+def test_officer_sees_members_with_their_own_privacy_choices(member_client, member, group, people, membership):
     membership(member, group, role="president", ends_on=timezone.localdate() + timedelta(days=30))
     html = member_client.get(_page(group.slug)).content.decode()
     assert "Alice Ouverte" in html and "alice@exemple.fr" in html and "06 11 11 11 11" in html
-    # Bruno hides everything but is in the directory: his e-mail only.
-    assert "Bruno Secret" in html and "bruno@exemple.fr" in html
-    for hidden in ("07 22 22 22 22", "rue Cachée", "Caché SARL"):
+    # Bruno is in the directory but shows nothing to anybody: his name only, not even to the officer.
+    assert "Bruno Secret" in html
+    for hidden in ("bruno@exemple.fr", "07 22 22 22 22", "rue Cachée", "Caché SARL"):
         assert hidden not in html
     # Chloé is not in the directory and hides her e-mail: her name only.
     assert "Chloé Horsannuaire" in html and "chloe@exemple.fr" not in html
@@ -106,8 +106,11 @@ def test_export_is_streamed_filtered_and_audited(member_client, member, group, p
     assert rows[0][:2] == ["Nom", "Promotion"]
     by_name = {row[0]: row for row in rows[1:]}
     assert set(by_name) == {"Alice Ouverte", "Bruno Secret", "Chloé Horsannuaire", member.full_name}
-    assert by_name["Bruno Secret"][4] == "bruno@exemple.fr"
-    assert "07 22 22 22 22" not in str(rows) and "Caché SARL" not in str(rows)
+    # Hidden fields are blank in the export too (e-mail, phone, address, employer)
+    assert by_name["Bruno Secret"][4:10] == ["", "", "", "", "", ""]
+    for hidden in ("bruno@exemple.fr", "07 22 22 22 22", "rue Cachée", "Caché SARL"):
+        assert hidden not in str(rows)
+    assert by_name["Alice Ouverte"][4:6] == ["alice@exemple.fr", "06 11 11 11 11"]
     assert by_name["Chloé Horsannuaire"][4] == ""
     assert by_name["Alice Ouverte"][7] == "'=HYPERLINK(1)"  # no formula injection in spreadsheets
     event = AuditEvent.objects.get(action="group.export")
