@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # Django's own widget templates, for the FORM_RENDERER below
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -75,6 +76,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets rendered through TEMPLATES: templates/django/forms/ overrides a few of Django's widget templates
+# (same HTML, fewer nested includes; measured on the admin member page and the directory).
+FORM_RENDERER = "soce.lib.forms.FormRenderer"
 
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),

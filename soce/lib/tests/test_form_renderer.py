@@ -1,0 +1,69 @@
+"""The project's form renderer writes the same HTML as Django's own templates, with fewer template renders."""
+
+import pytest
+from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.forms.utils import ErrorList
+
+from soce.lib.forms import FormRenderer
+
+CHOICES = [
+    ("", "---------"),
+    ("fr", "France"),
+    ("Europe", [("de", "Allemagne"), ("be", "Belgique <Wallonie>")]),
+    (3, "Trois"),
+]
+
+
+class SampleForm(forms.Form):
+    country = forms.ChoiceField(choices=CHOICES, required=False)
+    countries = forms.MultipleChoiceField(choices=CHOICES, required=False)
+    name = forms.CharField(widget=forms.TextInput(attrs={"autofocus": True, "data-x": 'a"b', "hidden": False}))
+    when = forms.DateField(widget=forms.DateInput(attrs={"class": "form-control"}))
+    secret = forms.CharField(widget=forms.HiddenInput)
+    agree = forms.BooleanField(required=False)
+    kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+
+
+class DisabledOptionSelect(forms.Select):
+    def create_option(self, *args, **kwargs):
+        option = super().create_option(*args, **kwargs)
+        if option["value"] == "be":
+            option["attrs"]["disabled"] = True
+        return option
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {
+            "country": "be",
+            "countries": ["fr", "3"],
+            "name": "Zoé & Cie",
+            "when": "2026-12-04",
+            "secret": "s",
+            "kind": "b",
+        },
+    ],
+)
+def test_same_html_as_djangos_templates(data):
+    form = SampleForm(data=data or None, initial={"country": "de"})
+    ours = form.render(renderer=FormRenderer())
+    django_own = form.render(renderer=DjangoTemplates())
+    assert ours == django_own
+    assert "Belgique &lt;Wallonie&gt;" in ours
+
+
+def test_custom_option_attributes_are_kept():
+    widget = DisabledOptionSelect(choices=CHOICES)
+    ours = widget.render("c", "fr", renderer=FormRenderer())
+    assert ours == widget.render("c", "fr", renderer=DjangoTemplates())
+    assert '<option value="be" disabled>' in ours
+
+
+def test_an_empty_error_list_renders_nothing_without_a_template():
+    assert ErrorList(renderer=FormRenderer()).render() == ""
+    errors = ErrorList(["Champ obligatoire."], renderer=FormRenderer())
+    assert errors.render() == ErrorList(["Champ obligatoire."], renderer=DjangoTemplates()).render()
+    assert "Champ obligatoire." in str(errors)
