@@ -111,6 +111,19 @@ class DocumentForm(forms.Form):
     label = forms.CharField(label=_("Intitulé (facultatif)"), max_length=150, required=False)
 
 
+class StaffDocumentForm(DocumentForm):
+    shared = forms.BooleanField(
+        label=_("Visible du demandeur au portail"),
+        required=False,
+        help_text=_("Sinon, la pièce reste interne au service entraide."),
+    )
+
+
+class DocumentShareForm(forms.Form):
+    document = forms.UUIDField()
+    shared = forms.BooleanField(required=False)
+
+
 class ContractForm(forms.Form):
     amount_figures = forms.CharField(
         label=_("Montant du prêt, en chiffres"), max_length=40, widget=forms.TextInput(attrs={"inputmode": "decimal"})

@@ -495,6 +495,15 @@ class Document(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("déposé par"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("déposé le"), default=timezone.now)
+    # What the requester sent through the portal is theirs; what the service files (a bank statement it
+    # obtained, a social worker's report) stays internal unless someone decides to show it.
+    shared_with_requester = models.BooleanField(
+        _("visible du demandeur"),
+        default=False,
+        help_text=_(
+            "Les pièces déposées au portail le sont toujours ; celles du service, seulement si on les partage."
+        ),
+    )
 
     EXTENSIONS = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}
 

@@ -354,12 +354,38 @@ def urgent_pending(*, user) -> QuerySet[UrgentAid]:
 # --- Portail du membre -------------------------------------------------------------------------
 
 
+PORTAL_OWNER = "owner"
+PORTAL_RELAY = "relay"
+
+
 def _own_q(user) -> Q:
-    return Q(beneficiary__member__user_id=user.pk) | Q(filed_by_id=user.pk)
+    # A relay (a delegate who filed for someone else) keeps a window on the request they filed; a
+    # volunteer of the service who entered a case for someone does not see it in their own portal.
+    return Q(beneficiary__member__user_id=user.pk) | Q(filed_by_id=user.pk, filed_as=AidCase.FiledAs.RELAY)
+
+
+def portal_role(*, case: AidCase, user) -> str:
+    """'owner': the person helped (or the member asking for their relative); 'relay': the one who filed it.
+
+    Needs `beneficiary__member` loaded (my_cases does). The relay sees that the request was filed and its
+    broad status, and the pieces they sent themselves: never the decision, the amounts, the loans or the
+    service's pieces.
+    """
+    beneficiary = case.beneficiary
+    if beneficiary.member_id is not None and beneficiary.member.user_id == user.pk:
+        return PORTAL_OWNER
+    return PORTAL_RELAY
+
+
+def portal_documents(*, case: AidCase, user) -> QuerySet[Document]:
+    """The pieces this person may see in the portal: the shared ones for the owner, their own for a relay."""
+    if portal_role(case=case, user=user) == PORTAL_OWNER:
+        return case.documents.filter(shared_with_requester=True)
+    return case.documents.filter(uploaded_by_id=user.pk)
 
 
 def my_cases(*, user) -> QuerySet[AidCase]:
-    """The requests this person filed or that concern them (never anonymised ones)."""
+    """The requests that concern this person, or that they filed as a relay (never anonymised ones)."""
     if not user.is_authenticated:
         return AidCase.objects.none()
     return (
@@ -419,6 +445,7 @@ def document_get_for(*, user, public_id) -> Document:
         raise Http404("Pièce introuvable.")
     if cases_for(user=user).filter(pk=document.case_id).exists():
         return document
-    if my_cases(user=user).filter(pk=document.case_id).exists():
+    case = my_cases(user=user).filter(pk=document.case_id).first()
+    if case is not None and portal_documents(case=case, user=user).filter(pk=document.pk).exists():
         return document
     raise Http404("Pièce introuvable.")

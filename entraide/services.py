@@ -228,8 +228,12 @@ def case_create(
 
 
 @transaction.atomic
-def document_add(*, case: AidCase, uploaded, by, label: str = "") -> Document:
-    """Checks the file by its content and stores it privately (side effects: file write, INSERT, audit)."""
+def document_add(*, case: AidCase, uploaded, by, label: str = "", shared: bool = False) -> Document:
+    """Checks the file by its content and stores it privately (side effects: file write, INSERT, audit).
+
+    `shared`: shown to the requester in the portal (always for what they upload there; for the service's
+    own pieces, only when staff choose to).
+    """
     _require(case.anonymised_at is None, "Ce dossier est anonymisé.")
     params = settings_get()
     try:
@@ -244,10 +248,26 @@ def document_add(*, case: AidCase, uploaded, by, label: str = "") -> Document:
         size=checked.size,
         sha256=checked.sha256,
         uploaded_by=by,
+        shared_with_requester=shared,
     )
     document.file.save("piece", uploaded, save=False)
     document.save()
-    audit_log(case, action="case.document_added", by=by, data={"document": str(document.public_id)})
+    audit_log(case, action="case.document_added", by=by, data={"document": str(document.public_id), "shared": shared})
+    return document
+
+
+@transaction.atomic
+def document_share(*, document: Document, by, shared: bool) -> Document:
+    """Shows a piece to the requester in the portal, or stops showing it (side effects: UPDATE, audit)."""
+    _require(document.case.anonymised_at is None, "Ce dossier est anonymisé.")
+    Document.objects.filter(pk=document.pk).update(shared_with_requester=shared)
+    document.shared_with_requester = shared
+    audit_log(
+        document.case,
+        action="case.document_shared" if shared else "case.document_unshared",
+        by=by,
+        data={"document": str(document.public_id)},
+    )
     return document
 
 
@@ -1758,7 +1778,7 @@ def request_file(
         filed_as=filed_as,
     )
     for uploaded in files:
-        document_add(case=case, uploaded=uploaded, by=by)
+        document_add(case=case, uploaded=uploaded, by=by, shared=True)
     if submit:
         case_submit(case=case, by=by)
     return case

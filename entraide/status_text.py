@@ -55,6 +55,47 @@ CASE_TEXT = {
     CaseStatus.CLOSED: MemberStatus(_("Terminée"), _("L'aide est entièrement réglée."), "secondary"),
 }
 
+_RELAY_UNDER_REVIEW = MemberStatus(
+    _("En cours d'examen"),
+    _("La demande suit son cours ; le service entraide en parle directement avec la personne aidée."),
+    "info",
+)
+_RELAY_DONE = MemberStatus(
+    _("Examen terminé"),
+    _("Le comité a examiné la demande ; sa réponse a été communiquée à la personne aidée."),
+    "secondary",
+)
+
+# What a relay (the delegate who filed for someone else) reads: that the request went through and where
+# it broadly stands, never what was decided.
+RELAY_CASE_TEXT = {
+    CaseStatus.DRAFT: MemberStatus(
+        _("Brouillon"), _("La demande n'est pas encore envoyée : relisez-la puis envoyez-la."), "secondary"
+    ),
+    CaseStatus.SUBMITTED: MemberStatus(
+        _("Transmise"),
+        _("Le service entraide a bien reçu la demande ; il s'adresse désormais directement à la personne aidée."),
+        "info",
+    ),
+    CaseStatus.INCOMPLETE: MemberStatus(
+        _("Compléments demandés"),
+        _(
+            "Le service entraide a demandé des compléments à la personne aidée ; vous pouvez ajouter ici les pièces "
+            "qu'elle vous confie, puis renvoyer la demande."
+        ),
+        "warning",
+    ),
+    CaseStatus.INSTRUCTION: _RELAY_UNDER_REVIEW,
+    CaseStatus.OPINIONS: _RELAY_UNDER_REVIEW,
+    CaseStatus.READY: _RELAY_UNDER_REVIEW,
+    CaseStatus.IN_SESSION: _RELAY_UNDER_REVIEW,
+    CaseStatus.ADJOURNED: _RELAY_UNDER_REVIEW,
+    CaseStatus.APPROVED: _RELAY_DONE,
+    CaseStatus.REJECTED: _RELAY_DONE,
+    CaseStatus.CLOSED: _RELAY_DONE,
+    CaseStatus.WITHDRAWN: MemberStatus(_("Retirée"), _("Cette demande a été retirée."), "secondary"),
+}
+
 LOAN_TEXT = {
     LoanStatus.OFFERED: MemberStatus(
         _("Contrat à signer"), _("Signez votre contrat pour recevoir les fonds."), "warning"
@@ -80,3 +121,7 @@ def case_status_for_member(case: AidCase) -> MemberStatus:
 
 def loan_status_for_member(loan: Loan) -> MemberStatus:
     return LOAN_TEXT[loan.status]
+
+
+def case_status_for_relay(case: AidCase) -> MemberStatus:
+    return RELAY_CASE_TEXT[case.status]

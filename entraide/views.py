@@ -21,7 +21,7 @@ from soce.lib.signing.services import OTP_VALID_FOR_SIGNING, mask_email, sanitis
 from . import selectors, services
 from .forms import ContractForm, DocumentForm, OpinionForm, RequestForm
 from .models import CaseStatus, LoanContract, LoanStatus, OpinionStatus
-from .status_text import case_status_for_member, loan_status_for_member
+from .status_text import case_status_for_member, case_status_for_relay, loan_status_for_member
 
 EDITABLE = {
     CaseStatus.DRAFT,
@@ -31,13 +31,16 @@ EDITABLE = {
     CaseStatus.OPINIONS,
     CaseStatus.READY,
 }
+# A relay only completes what they filed while it is in the filer's hands.
+RELAY_EDITABLE = {CaseStatus.DRAFT, CaseStatus.INCOMPLETE}
 
 
 @require_GET
 def home(request):
     cases = list(selectors.my_cases(user=request.user))
     for case in cases:
-        case.member_status = case_status_for_member(case)
+        case.is_relay = selectors.portal_role(case=case, user=request.user) == selectors.PORTAL_RELAY
+        case.member_status = case_status_for_relay(case) if case.is_relay else case_status_for_member(case)
     loans = list(selectors.my_loans(user=request.user))
     for loan in loans:
         loan.member_status = loan_status_for_member(loan)
@@ -92,11 +95,15 @@ def request_new(request):
 
 def case_detail(request, ref):
     case = selectors.my_case_get(user=request.user, public_id=ref)
+    relay = selectors.portal_role(case=case, user=request.user) == selectors.PORTAL_RELAY
+    can_add_documents = case.status in (RELAY_EDITABLE if relay else EDITABLE)
+    can_submit = case.status in {CaseStatus.DRAFT, CaseStatus.INCOMPLETE}
+    can_withdraw = not relay and case.status in case.BEFORE_DECISION
     document_form = DocumentForm()
     if request.method == "POST":
         action = request.POST.get("action")
         try:
-            if action == "document" and case.status in EDITABLE:
+            if action == "document" and can_add_documents:
                 document_form = DocumentForm(request.POST, request.FILES)
                 if document_form.is_valid():
                     services.document_add(
@@ -104,14 +111,18 @@ def case_detail(request, ref):
                         uploaded=document_form.cleaned_data["file"],
                         by=request.user,
                         label=document_form.cleaned_data["label"],
+                        shared=True,
                     )
-                    messages.success(request, _("La pièce est ajoutée à votre dossier."))
+                    messages.success(
+                        request,
+                        _("La pièce est ajoutée au dossier.") if relay else _("La pièce est ajoutée à votre dossier."),
+                    )
                     return redirect("entraide:case", ref=case.public_id)
-            elif action == "submit":
+            elif action == "submit" and can_submit:
                 services.case_submit(case=case, by=request.user, request=request)
-                messages.success(request, _("Votre demande est envoyée."))
+                messages.success(request, _("La demande est envoyée.") if relay else _("Votre demande est envoyée."))
                 return redirect("entraide:case", ref=case.public_id)
-            elif action == "withdraw":
+            elif action == "withdraw" and can_withdraw:
                 services.case_withdraw(case=case, by=request.user, reason=_("Retirée par le demandeur"))
                 messages.info(request, _("Votre demande est retirée."))
                 return redirect("entraide:home")
@@ -120,19 +131,22 @@ def case_detail(request, ref):
         except BusinessError as exc:
             messages.error(request, str(exc))
             return redirect("entraide:case", ref=case.public_id)
-    services.case_read_log(case=case, user=request.user, request=request, what="portail")
+    services.case_read_log(
+        case=case, user=request.user, request=request, what="portail (relais)" if relay else "portail"
+    )
     return render(
         request,
         "entraide/portal/case.html",
         {
             "case": case,
-            "member_status": case_status_for_member(case),
-            "documents": list(case.documents.all()),
-            "loans": list(case.loans.exclude(status=LoanStatus.CANCELLED)),
+            "is_relay": relay,
+            "member_status": case_status_for_relay(case) if relay else case_status_for_member(case),
+            "documents": list(selectors.portal_documents(case=case, user=request.user)),
+            "loans": [] if relay else list(case.loans.exclude(status=LoanStatus.CANCELLED)),
             "document_form": document_form,
-            "can_add_documents": case.status in EDITABLE,
-            "can_submit": case.status in {CaseStatus.DRAFT, CaseStatus.INCOMPLETE},
-            "can_withdraw": case.status in case.BEFORE_DECISION,
+            "can_add_documents": can_add_documents,
+            "can_submit": can_submit,
+            "can_withdraw": can_withdraw,
         },
     )
 

@@ -178,7 +178,7 @@ class CaseDetail(EntraideStaffMixin, View):
                         initial={"amount_eur": granted_left, "account_holder": beneficiary.display_name}
                     ),
                     "guarantee": f.GuaranteeForm(initial={"ceiling_eur": case.amount_granted_eur}),
-                    "document": f.DocumentForm(),
+                    "document": f.StaffDocumentForm(),
                 },
                 "OpinionStatus": OpinionStatus,
             },
@@ -197,6 +197,13 @@ class CaseAccessLog(EntraideStaffMixin, View):
 
 
 class CaseAction(EntraideStaffMixin, View):
+    @staticmethod
+    def _document(case, public_id):
+        document = case.documents.filter(public_id=public_id).first()
+        if document is None:
+            raise Http404
+        return document
+
     def post(self, request, ref, action):
         case = selectors.case_get_for(user=request.user, public_id=ref)
         user = request.user
@@ -251,9 +258,18 @@ class CaseAction(EntraideStaffMixin, View):
                 _("La caution est enregistrée."),
             ),
             "piece": (
-                f.DocumentForm(post, files),
-                lambda d: services.document_add(case=case, uploaded=d["file"], by=user, label=d["label"]),
+                f.StaffDocumentForm(post, files),
+                lambda d: services.document_add(
+                    case=case, uploaded=d["file"], by=user, label=d["label"], shared=d["shared"]
+                ),
                 _("La pièce est ajoutée."),
+            ),
+            "partage-piece": (
+                f.DocumentShareForm(post),
+                lambda d: services.document_share(
+                    document=self._document(case, d["document"]), by=user, shared=d["shared"]
+                ),
+                _("Visibilité de la pièce enregistrée."),
             ),
         }
         if action not in actions:

@@ -589,3 +589,103 @@ def test_a_recused_member_gets_minutes_without_the_cases_they_were_recused_from(
     # The session page says no more to them than the minutes do.
     page = client_for(committee[3]).get(reverse("entraide:staff_session", args=[session.public_id])).content.decode()
     assert "Voisin" not in page and "Conditions confidentielles" not in page and "500,00" not in page
+
+
+# --- Le relais ne voit que l'avancement ; les pièces du service restent internes ----------------
+
+
+def relay_case(delegates, student, *, submit=True):
+    delegate = delegates["promo_delegate"]
+    return services.request_file(
+        by=delegate.user,
+        member=delegate,
+        for_whom="relay",
+        kind_requested="loan",
+        purpose="mobility",
+        amount_requested_eur=Decimal("3000"),
+        situation="Je relaie pour un élève de ma promo.",
+        files=[upload("devis.pdf")],
+        relay_email=student.email,
+        submit=submit,
+    )
+
+
+def test_a_relay_sees_only_that_the_request_goes_on(student, student_user, delegates, instructor, committee):
+    case = relay_case(delegates, student)
+    relay = Client()
+    relay.force_login(delegates["promo_delegate"].user)
+    url = reverse("entraide:case", args=[case.public_id])
+    loan = approved_loan(case, instructor=instructor, committee=committee, amount="2500")
+    services.document_add(case=case, uploaded=upload(), by=instructor, label="Relevé bancaire", shared=True)
+
+    page = relay.get(url).content.decode()
+    assert "Examen terminé" in page and "communiquée à la personne aidée" in page
+    assert "Accordée" not in page and "2 500" not in page and "2500" not in page
+    assert reverse("entraide:loan", args=[loan.public_id]) not in page
+    assert "Relevé bancaire" not in page  # a piece of the service, even shared, is for the person helped
+    own = case.documents.get(uploaded_by=delegates["promo_delegate"].user)
+    assert reverse("entraide:document", args=[own.public_id]) in page
+    assert 'value="withdraw"' not in page and 'value="document"' not in page
+    home = relay.get("/entraide/").content.decode()
+    assert "Examen terminé" in home and "en relais" in home and "Accordée" not in home
+    # Withdrawing, adding a piece once the case left their hands, the loan, the service's piece: refused.
+    assert relay.post(url, {"action": "withdraw"}).status_code == 404
+    assert relay.post(url, {"action": "document", "file": upload()}).status_code == 404
+    assert relay.get(reverse("entraide:loan", args=[loan.public_id])).status_code == 404
+    staff_piece = case.documents.get(label="Relevé bancaire")
+    assert relay.get(reverse("entraide:document", args=[staff_piece.public_id])).status_code == 404
+    case.refresh_from_db()
+    assert case.status == "approved" and case.documents.count() == 2
+    # The person helped sees the decision and their loan.
+    owner = Client()
+    owner.force_login(student_user)
+    page = owner.get(url).content.decode()
+    assert "Accordée" in page and reverse("entraide:loan", args=[loan.public_id]) in page
+
+
+def test_a_relay_completes_an_incomplete_request(student, delegates, instructor):
+    case = relay_case(delegates, student)
+    services.case_mark_incomplete(case=case, by=instructor, message="Il manque l'avis d'imposition de la famille.")
+    relay = Client()
+    relay.force_login(delegates["promo_delegate"].user)
+    url = reverse("entraide:case", args=[case.public_id])
+    page = relay.get(url).content.decode()
+    assert "Compléments demandés" in page and "avis d'imposition" not in page
+    relay.post(url, {"action": "document", "file": upload("avis.pdf"), "label": "Avis"})
+    assert case.documents.count() == 2
+    relay.post(url, {"action": "submit"})
+    case.refresh_from_db()
+    assert case.status == "submitted"
+
+
+def test_pieces_filed_by_the_service_stay_internal_until_shared(student_case, student_user, instructor):
+    services.case_assign(case=student_case, instructor=instructor, by=instructor)
+    staff = client_for(instructor)
+    staff.post(
+        reverse("entraide:staff_case_action", args=[student_case.public_id, "piece"]),
+        {"file": upload("rapport.pdf"), "label": "Rapport de l'assistante sociale"},
+    )
+    piece = student_case.documents.get(label="Rapport de l'assistante sociale")
+    assert piece.shared_with_requester is False
+    owner = Client()
+    owner.force_login(student_user)
+    url = reverse("entraide:case", args=[student_case.public_id])
+    assert "Rapport de l&#x27;assistante sociale" not in owner.get(url).content.decode()
+    assert owner.get(reverse("entraide:document", args=[piece.public_id])).status_code == 404
+    assert student_case.documents.exclude(pk=piece.pk).get().shared_with_requester  # their own upload
+
+    staff.post(
+        reverse("entraide:staff_case_action", args=[student_case.public_id, "partage-piece"]),
+        {"document": piece.public_id, "shared": "on"},
+    )
+    piece.refresh_from_db()
+    assert piece.shared_with_requester
+    assert "Rapport de l&#x27;assistante sociale" in owner.get(url).content.decode()
+    assert owner.get(reverse("entraide:document", args=[piece.public_id])).status_code == 200
+    assert audit_for_case(student_case).filter(action="case.document_shared", actor=instructor).exists()
+
+
+def audit_for_case(case):
+    from soce.lib.audit import audit_for
+
+    return audit_for(case)
