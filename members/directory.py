@@ -225,15 +225,21 @@ def _current_q(on: date, prefix: str = "") -> Q:
     )
 
 
+def _mandate_q(on: date) -> Q:
+    """Officer roles that give delegated access on `on`: a mandate always has an end date (none = no access)."""
+    return Q(role__in=GroupMembership.OFFICER_ROLES, starts_on__lte=on, ends_on__isnull=False, ends_on__gte=on)
+
+
 @dataclass(frozen=True)
 class GroupAccess:
     group: Group
     viewer: Member
     roles: tuple[str, ...]
+    mandates: tuple[str, ...] = ()  # the officer roles among `roles` held under a current, dated mandate
 
     @property
     def is_officer(self) -> bool:
-        return any(role in GroupMembership.OFFICER_ROLES for role in self.roles)
+        return bool(self.mandates)
 
 
 def group_access_for(*, user, slug: str, on: date | None = None) -> GroupAccess:
@@ -252,15 +258,20 @@ def group_access_for(*, user, slug: str, on: date | None = None) -> GroupAccess:
     )
     if not rows:
         raise Http404("Groupe introuvable.")
-    return GroupAccess(group=rows[0].group, viewer=viewer, roles=tuple(r.role for r in rows))
+    return GroupAccess(
+        group=rows[0].group,
+        viewer=viewer,
+        roles=tuple(r.role for r in rows),
+        mandates=tuple(r.role for r in rows if r.is_current_mandate(on)),
+    )
 
 
 def group_officers(*, group: Group, on: date | None = None) -> list[GroupMembership]:
-    """Current officers of the group, with their member and campus (one query)."""
+    """Current officers of the group (dated mandate running today), with their member and campus (one query)."""
     on = on or timezone.localdate()
     return list(
-        GroupMembership.objects.filter(group=group, role__in=GroupMembership.OFFICER_ROLES)
-        .filter(_current_q(on))
+        GroupMembership.objects.filter(group=group)
+        .filter(_mandate_q(on))
         .filter(member__anonymised_at__isnull=True)
         .select_related("member__campus")
         .order_by("role", "member__last_name", "member__first_name")
@@ -268,7 +279,8 @@ def group_officers(*, group: Group, on: date | None = None) -> list[GroupMembers
 
 
 def group_members_for_officer(*, access: GroupAccess, on: date | None = None) -> QuerySet[Member]:
-    """Current members of the officer's own group, in name order; 404 unless the viewer holds a current mandate."""
+    """Current members of the officer's own group, in name order; 404 unless the viewer holds a current mandate
+    (an officer role with an end date not yet passed)."""
     if not access.is_officer:
         raise Http404("Groupe introuvable.")
     on = on or timezone.localdate()
@@ -315,6 +327,6 @@ def group_export_audit(*, access: GroupAccess, rows: int, by, request=None) -> N
         access.group,
         action="group.export",
         by=by,
-        data={"rows": rows, "group": access.group.slug, "roles": list(access.roles)},
+        data={"rows": rows, "group": access.group.slug, "roles": list(access.mandates)},
         request=request,
     )

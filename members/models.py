@@ -374,9 +374,29 @@ class GroupMembership(models.Model):
     def __str__(self) -> str:
         return f"{self.member} — {self.group} ({self.get_role_display()})"
 
+    def clean(self) -> None:
+        super().clean()
+        # A responsibility is a delegated, time-limited mandate: it needs the date its access stops.
+        if self.role in self.OFFICER_ROLES and self.ends_on is None:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(
+                {
+                    "ends_on": _(
+                        "Indiquez la fin du mandat : un rôle de « %(role)s » est un mandat limité dans le temps."
+                    )
+                    % {"role": self.get_role_display()}
+                }
+            )
+
     def is_current(self, on=None) -> bool:
         on = on or timezone.localdate()
         return self.starts_on <= on and (self.ends_on is None or self.ends_on >= on)
+
+    def is_current_mandate(self, on=None) -> bool:
+        """An officer role that gives delegated access on `on`: started, with an end date not yet passed."""
+        on = on or timezone.localdate()
+        return self.role in self.OFFICER_ROLES and self.ends_on is not None and self.starts_on <= on <= self.ends_on
 
 
 def format_promo(campus_code: str, entry_year: int) -> str:

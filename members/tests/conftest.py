@@ -1,6 +1,6 @@
 """Fixtures of the portal's directory, profile, groups and GDPR tests."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from members.models import AssociationSettings, Cotisation, Member, Payment, TaxReceipt
+from members.models import AssociationSettings, Cotisation, GroupMembership, Member, Payment, TaxReceipt
 from members.tests.factories import CampusFactory, GroupFactory, GroupMembershipFactory, MemberFactory
 
 
@@ -89,11 +89,20 @@ def group(db):
     return GroupFactory(name="GT Gironde", slug="gt-gironde", description="Le groupe des camarades de Gironde.")
 
 
+_MANDATE = object()
+
+
 @pytest.fixture
 def membership(db):
-    """Factory: adds a member to a group with a role and mandate dates."""
+    """Factory: adds a member to a group with a role and mandate dates.
 
-    def make(member: Member, group, role: str = "member", starts_on: date | None = None, ends_on: date | None = None):
+    An officer role gets a mandate ending in a year unless `ends_on` is given (`ends_on=None`: no end date).
+    """
+
+    def make(member: Member, group, role: str = "member", starts_on: date | None = None, ends_on=_MANDATE):
+        if ends_on is _MANDATE:
+            officer = role in GroupMembership.OFFICER_ROLES
+            ends_on = timezone.localdate() + timedelta(days=365) if officer else None
         return GroupMembershipFactory(
             member=member,
             group=group,

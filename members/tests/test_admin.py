@@ -276,3 +276,49 @@ def test_actions_on_dues_check_the_permission_of_the_dues(db, grids):
     )
     assert "Vous n'avez pas le droit d'émettre des reçus fiscaux." in _text(response)
     assert not TaxReceipt.objects.exists()
+
+
+def _change_form_data(response) -> dict:
+    """The POST data of an admin change page as displayed (main form and every inline formset)."""
+    data = {}
+
+    def add(form):
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            key = form.add_prefix(name)
+            if isinstance(value, list | tuple):
+                data[key] = [str(v) for v in value]
+            else:
+                data[key] = field.widget.format_value(value) if hasattr(field.widget, "format_value") else value
+                data[key] = "" if data[key] is None else data[key]
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for key, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{key}"] = value
+        for form in formset.initial_forms:
+            add(form)
+    return data
+
+
+def test_admin_requires_an_end_date_for_an_officer_role(staff_client):
+    from members.models import GroupMembership
+    from members.tests.factories import GroupFactory
+
+    member = MemberFactory()
+    gm = GroupMembershipFactory(member=member, group=GroupFactory(name="GT Landes"))
+    url = f"/admin/members/member/{member.pk}/change/"
+    data = _change_form_data(staff_client.get(url))
+    prefix = next(k for k in data if k.endswith("-0-id") and data[k] == str(gm.pk)).removesuffix("-0-id")
+    data[f"{prefix}-0-role"] = "president"
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert "Indiquez la fin du mandat" in _text(response)
+    assert GroupMembership.objects.get(pk=gm.pk).role == "member"
+    data[f"{prefix}-0-ends_on"] = "2030-06-30"
+    assert staff_client.post(url, data).status_code == 302
+    gm.refresh_from_db()
+    assert (gm.role, str(gm.ends_on)) == ("president", "2030-06-30")

@@ -166,3 +166,28 @@ def test_officer_page_query_count_is_constant(
     with django_assert_num_queries(9):
         response = member_client.get(_page(group.slug))
     assert response.status_code == 200
+
+
+def test_an_officer_role_without_an_end_date_gives_no_access(member_client, member, group, people, membership):
+    membership(member, group, role="president", ends_on=None)
+    html = member_client.get(_page(group.slug)).content.decode()
+    assert "Bruno Secret" not in html and _export(group.slug) not in html
+    assert "Ce groupe n'a pas de responsable en fonction" in html.replace("&#x27;", "'")
+    assert member_client.get(_export(group.slug)).status_code == 404
+    assert not AuditEvent.objects.filter(action="group.export").exists()
+
+
+def test_an_officer_role_requires_an_end_date(member, group):
+    from django.core.exceptions import ValidationError
+
+    from members.models import GroupMembership
+
+    gm = GroupMembership(member=member, group=group, role="treasurer")
+    with pytest.raises(ValidationError) as exc:
+        gm.full_clean()
+    assert exc.value.message_dict["ends_on"] == [
+        "Indiquez la fin du mandat : un rôle de « Trésorier » est un mandat limité dans le temps."
+    ]
+    GroupMembership(member=member, group=group, role="member").full_clean()  # plain membership: no end needed
+    gm.ends_on = timezone.localdate() + timedelta(days=365)
+    gm.full_clean()
