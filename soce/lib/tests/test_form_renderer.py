@@ -67,3 +67,14 @@ def test_an_empty_error_list_renders_nothing_without_a_template():
     errors = ErrorList(["Champ obligatoire."], renderer=FormRenderer())
     assert errors.render() == ErrorList(["Champ obligatoire."], renderer=DjangoTemplates()).render()
     assert "Champ obligatoire." in str(errors)
+
+
+class OtherOptionTemplateSelect(forms.Select):
+    option_template_name = "django/forms/widgets/radio_option.html"
+
+
+def test_an_option_template_of_its_own_is_still_rendered_by_its_template():
+    widget = OtherOptionTemplateSelect(choices=CHOICES)
+    ours = widget.render("c", "fr", renderer=FormRenderer())
+    assert ours == widget.render("c", "fr", renderer=DjangoTemplates())
+    assert "<label><input" in ours
