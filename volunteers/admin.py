@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from members.models import Member
+from soce.lib.admin_utils import action_form, reason_action
 from soce.lib.exceptions import BusinessError
 from soce.lib.signing.services import sanitise_html
 
@@ -22,9 +23,11 @@ from .models import (
     CharterSignature,
     CharterVersion,
     CountersigningMandate,
+    EndProposal,
     Engagement,
     EngagementStatus,
     Mission,
+    NoticeChannel,
     ResigningCampaign,
     Review,
 )
@@ -51,24 +54,48 @@ class ReviewInline(admin.TabularInline):
     can_delete = False
 
 
-class EndForm(forms.Form):
-    """One form for both steps of an ending, shown according to the engagement's status."""
-
-    note = forms.CharField(label=_("Motif de la décision"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    bureau_validated_on = forms.DateField(
-        label=_("Validée par le Bureau le"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    reason = forms.ChoiceField(
-        label=_("Raison de la fin"), choices=[("", "—"), *Engagement.EndReason.choices], required=False
-    )
-    successor = forms.ModelChoiceField(
+def _successor_field():
+    return forms.ModelChoiceField(
         label=_("Successeur"),
         queryset=Member.objects.all(),
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("identifiant du membre")}),
     )
+
+
+class CloseForm(forms.Form):
+    """Second step of any ending: the reason, and the successor or « none found »."""
+
+    reason = forms.ChoiceField(label=_("Raison de la fin"), choices=[("", "—"), *Engagement.EndReason.choices])
+    successor = _successor_field()
     none_found = forms.BooleanField(label=_("Aucun successeur trouvé"), required=False)
     ended_on = forms.DateField(label=_("Terminé le"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class NoticeReceivedForm(forms.Form):
+    """A notice the volunteer gave outside the portal (phone, letter…), recorded by staff."""
+
+    given_on = forms.DateField(
+        label=_("Préavis donné le"), initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    channel = forms.ChoiceField(
+        label=_("Reçu"), choices=[c for c in NoticeChannel.choices if c[0] != NoticeChannel.PORTAL]
+    )
+    note = forms.CharField(
+        label=_("Ce que le bénévole a dit"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TermForm(forms.Form):
+    successor = _successor_field()
+    none_found = forms.BooleanField(label=_("Aucun successeur trouvé"), required=False)
+
+
+class ProposeEndForm(forms.Form):
+    note = forms.CharField(label=_("Motif de la décision"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+END_STEPS = {"notice": NoticeReceivedForm, "term": TermForm, "propose": ProposeEndForm, "close": CloseForm}
 
 
 @admin.register(Engagement)
@@ -89,6 +116,7 @@ class EngagementAdmin(admin.ModelAdmin):
         "end_kind",
         "end_note",
         "notice_given_on",
+        "notice_channel",
         "bureau_validated_on",
         "end_reason",
         "ended_on",
@@ -147,40 +175,137 @@ class EngagementAdmin(admin.ModelAdmin):
         engagement = get_object_or_404(Engagement.objects.select_related("volunteer", "mission"), pk=pk)
         if not self.has_change_permission(request, engagement):
             raise PermissionDenied
-        form = EndForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
+        step = request.POST.get("step", "")
+        forms_by_step = {
+            name: form_class(request.POST if step == name else None, prefix=name)
+            for name, form_class in END_STEPS.items()
+        }
+        pending = engagement.end_proposals.filter(status=EndProposal.Status.PENDING).first()
+        if request.method == "POST":
+            form = forms_by_step.get(step)
             try:
-                if engagement.status == EngagementStatus.ENDING:
-                    services.engagement_close(
-                        engagement=engagement,
-                        by=request.user,
-                        reason=data["reason"],
-                        successor=data["successor"],
-                        none_found=data["none_found"],
-                        ended_on=data["ended_on"],
-                    )
-                else:
-                    services.engagement_decide_end(
-                        engagement=engagement,
-                        by=request.user,
-                        note=data["note"],
-                        bureau_validated_on=data["bureau_validated_on"],
-                    )
+                if step == "withdraw" and pending is not None:
+                    services.engagement_end_withdraw(proposal=pending, by=request.user, note=_("retirée par l'équipe"))
+                    messages.success(request, _("Proposition de fin retirée."))
+                    return redirect("admin:volunteers_engagement_change", engagement.pk)
+                if form is not None and form.is_valid():
+                    self._end_step(request, engagement, step, form.cleaned_data)
+                    return redirect("admin:volunteers_engagement_change", engagement.pk)
             except BusinessError as error:
                 messages.error(request, str(error))
-            else:
-                messages.success(request, _("Engagement mis à jour : %s.") % engagement.get_status_display())
-                return redirect("admin:volunteers_engagement_change", engagement.pk)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "engagement": engagement,
-            "form": form,
+            "forms": forms_by_step,
+            "pending": pending,
             "title": _("Fin de l'engagement"),
             "closing": engagement.status == EngagementStatus.ENDING,
+            "endable": engagement.status in services.ENDABLE,
+            "term_reached": engagement.ends_on is not None and engagement.ends_on <= timezone.localdate(),
         }
         return TemplateResponse(request, "volunteers/admin/engagement_end.html", context)
+
+    def _end_step(self, request, engagement: Engagement, step: str, data: dict) -> None:
+        if step == "close":
+            services.engagement_close(
+                engagement=engagement,
+                by=request.user,
+                reason=data["reason"],
+                successor=data["successor"],
+                none_found=data["none_found"],
+                ended_on=data["ended_on"],
+            )
+            messages.success(request, _("Engagement terminé."))
+        elif step == "notice":
+            services.engagement_give_notice(
+                engagement=engagement, by=request.user, note=data["note"], on=data["given_on"], channel=data["channel"]
+            )
+            messages.success(request, _("Préavis enregistré : l'engagement est en fin (préavis)."))
+        elif step == "term":
+            services.engagement_end_at_term(
+                engagement=engagement, by=request.user, successor=data["successor"], none_found=data["none_found"]
+            )
+            messages.success(request, _("Engagement terminé à son terme."))
+        elif step == "propose":
+            services.engagement_end_propose(engagement=engagement, by=request.user, note=data["note"])
+            messages.success(request, _("Fin proposée : elle prendra effet quand un membre du Bureau l'aura validée."))
+
+
+class ProposalDecisionForm(forms.Form):
+    note = forms.CharField(label=_("Observation du Bureau"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+@admin.register(EndProposal)
+class EndProposalAdmin(admin.ModelAdmin):
+    """The Bureau validates (or refuses) the ends the Bénévolat team proposes: four eyes."""
+
+    list_display = ("engagement", "status", "proposed_by", "proposed_at", "decided_by", "decided_at")
+    list_filter = ("status",)
+    search_fields = ("engagement__volunteer__last_name", "engagement__mission__title", "note")
+    list_select_related = ("engagement__volunteer", "engagement__mission", "proposed_by", "decided_by")
+    readonly_fields = (
+        "engagement",
+        "note",
+        "proposed_by",
+        "proposed_at",
+        "status",
+        "status_changed_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    )
+    actions = ["validate", "reject"]
+
+    def has_add_permission(self, request):
+        return False  # proposed from the engagement's « Fin… » page
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_validate_permission(self, request):
+        return services.can_validate_end(request.user)
+
+    @admin.action(description=_("Valider la fin (Bureau)"), permissions=["validate"])
+    def validate(self, request, queryset):
+        def handle(form, qs):
+            done = 0
+            for proposal in qs.select_related("engagement"):
+                try:
+                    services.engagement_end_validate(proposal=proposal, by=request.user, note=form.cleaned_data["note"])
+                    done += 1
+                except BusinessError as error:
+                    messages.error(request, f"{proposal} : {error}")
+            if done:
+                messages.success(request, _("%d fin(s) validée(s) : les engagements sont en fin (préavis).") % done)
+
+        return action_form(
+            self,
+            request,
+            queryset.filter(status=EndProposal.Status.PENDING),
+            form_class=ProposalDecisionForm,
+            title=_("Valider la fin décidée par l'association"),
+            action="validate",
+            handler=handle,
+            help_text=_("Vous ne pouvez pas valider une fin que vous avez vous-même proposée."),
+        )
+
+    @admin.action(description=_("Refuser la fin (Bureau)"), permissions=["validate"])
+    def reject(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset.filter(status=EndProposal.Status.PENDING),
+            action="reject",
+            title=_("Refuser la fin proposée"),
+            apply=lambda proposal, reason: services.engagement_end_reject(
+                proposal=proposal, by=request.user, note=reason
+            ),
+            success=_("%(n)d proposition(s) refusée(s)."),
+        )
 
 
 @admin.register(Review)

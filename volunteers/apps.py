@@ -55,7 +55,8 @@ class VolunteersConfig(AppConfig):
             roles.crud("mission", "countersigningmandate", "charterversion")
             + roles.crud("engagement", "review", actions=("view", "add", "change"))
             + roles.crud("chartersignature", actions=("view", "add"))
-            + roles.crud("resigningcampaign", actions=("view",)),
+            + roles.crud("resigningcampaign", actions=("view",))
+            + roles.crud("endproposal", actions=("view",)),
         )
         roles.grant(
             roles.BENEVOLAT, "signing", roles.crud("signabledocument", "party", "evidenceevent", actions=("view",))
@@ -64,6 +65,11 @@ class VolunteersConfig(AppConfig):
         roles.grant(
             roles.BUREAU,
             "volunteers",
-            roles.crud("mission", "engagement", "charterversion", "chartersignature", actions=("view",)),
+            [
+                *roles.crud(
+                    "mission", "engagement", "charterversion", "chartersignature", "endproposal", actions=("view",)
+                ),
+                "validate_engagement_end",
+            ],
         )
         demo.register("volunteers", volunteers_demo.seed, order=30)

@@ -22,10 +22,12 @@ from .models import (
     CharterVersion,
     CountersigningMandate,
     EndKind,
+    EndProposal,
     EndReason,
     Engagement,
     EngagementStatus,
     Mission,
+    NoticeChannel,
     ResigningCampaign,
     Review,
     ReviewOutlook,
@@ -268,12 +270,23 @@ def _engagements(rng: random.Random, people, missions, *, count: int) -> list[En
         if state == EngagementStatus.ENDING:
             row.end_kind = EndKind.NOTICE
             row.notice_given_on = today - timedelta(days=rng.randint(1, 40))
+            # Most notices come through the portal; some by phone or letter, recorded by the team.
+            row.notice_channel = (NoticeChannel.PORTAL, NoticeChannel.PHONE, NoticeChannel.LETTER)[index % 3]
             row.end_note = "Nouvelles responsabilités professionnelles."
         if state == EngagementStatus.ENDED:
             row.end_kind = EndKind.NOTICE
             row.end_reason = rng.choice(EndReason.values)
             row.ended_on = today - timedelta(days=rng.randint(10, 400))
             row.starts_on = min(starts, row.ended_on - timedelta(days=200))
+            if row.end_reason == EndReason.TERM:
+                row.end_kind, row.ends_on = EndKind.TERM, row.ended_on
+            elif row.end_reason == EndReason.REVOKED:
+                row.end_kind = EndKind.DECISION
+                row.bureau_validated_on = row.notice_given_on = row.ended_on - timedelta(days=30)
+                row.end_note = "Manquements répétés à la charte, après entretien avec le référent."
+            else:
+                row.notice_given_on = row.ended_on - timedelta(days=30)
+                row.notice_channel = NoticeChannel.PORTAL
             row.successor_none_found = rng.random() < 0.4
             if not row.successor_none_found:
                 row.successor = rng.choice(people)
@@ -293,7 +306,21 @@ def _engagements(rng: random.Random, people, missions, *, count: int) -> list[En
     Engagement.objects.bulk_create(rows, batch_size=1000)
     engagements = list(Engagement.objects.select_related("mission", "volunteer").order_by("pk"))
     _reviews(rng, engagements, today)
+    _end_proposal(engagements)
     return engagements
+
+
+def _end_proposal(engagements: list[Engagement]) -> None:
+    """One reasoned end proposed by the Bénévolat team, waiting for a member of the Bureau to validate it."""
+    team = User.objects.filter(email__startswith="benevolat@").first()
+    active = next((e for e in engagements if e.status == EngagementStatus.ACTIVE), None)
+    if team is None or active is None:
+        return
+    EndProposal.objects.create(
+        engagement=active,
+        note="Absent des quatre dernières réunions et injoignable depuis six mois malgré les relances du référent.",
+        proposed_by=team,
+    )
 
 
 def _reviews(rng: random.Random, engagements: list[Engagement], today: date) -> None:
@@ -358,11 +385,15 @@ def _online_ceremonies(rng: random.Random, v8: CharterVersion, mandates: list[Co
     from django.test.utils import override_settings
 
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        previous = getattr(mail, "outbox", None)  # the test environment's mailbox, if any: put it back after
         mail.outbox = []
         try:
             return _run_ceremonies(rng, v8, mandates)
         finally:
-            del mail.outbox
+            if previous is None:
+                del mail.outbox
+            else:
+                mail.outbox = previous
 
 
 def _run_ceremonies(rng: random.Random, v8: CharterVersion, mandates: list[CountersigningMandate]) -> int:

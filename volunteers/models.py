@@ -94,6 +94,14 @@ class EndKind(models.TextChoices):
     TERM = "term", _("Terme de la mission")
 
 
+class NoticeChannel(models.TextChoices):
+    PORTAL = "portal", _("Sur le portail")
+    PHONE = "phone", _("Par téléphone")
+    LETTER = "letter", _("Par courrier")
+    EMAIL = "email", _("Par e-mail")
+    IN_PERSON = "in_person", _("De vive voix")
+
+
 class EndReason(models.TextChoices):
     TERM = "term", _("Terme")
     RESIGNED = "resigned", _("Démission")
@@ -108,6 +116,7 @@ class Engagement(models.Model):
     Status = EngagementStatus
     EndKind = EndKind
     EndReason = EndReason
+    NoticeChannel = NoticeChannel
     TRANSITIONS = {
         EngagementStatus.PROPOSED: {EngagementStatus.AWAITING_SIGNATURE},
         EngagementStatus.AWAITING_SIGNATURE: {EngagementStatus.ACTIVE},
@@ -141,6 +150,7 @@ class Engagement(models.Model):
     end_kind = models.CharField(_("origine de la fin"), max_length=16, choices=EndKind, blank=True)
     end_note = models.TextField(_("motif de la fin"), blank=True)
     notice_given_on = models.DateField(_("préavis donné le"), null=True, blank=True)
+    notice_channel = models.CharField(_("préavis reçu"), max_length=16, choices=NoticeChannel, blank=True)
     bureau_validated_on = models.DateField(_("validé par le Bureau le"), null=True, blank=True)
     end_reason = models.CharField(_("raison de la fin"), max_length=16, choices=EndReason, blank=True)
     ended_on = models.DateField(_("terminé le"), null=True, blank=True)
@@ -191,6 +201,76 @@ class Engagement(models.Model):
         if self.suspended_for_charter:
             causes.append(str(_("charte en vigueur non signée dans le délai")))
         return causes
+
+
+class EndProposalStatus(models.TextChoices):
+    PENDING = "pending", _("À valider par le Bureau")
+    VALIDATED = "validated", _("Validée par le Bureau")
+    REJECTED = "rejected", _("Refusée par le Bureau")
+    WITHDRAWN = "withdrawn", _("Retirée")
+
+
+class EndProposal(models.Model):
+    """A reasoned end decided by the association: proposed by the Bénévolat team, validated by the Bureau.
+
+    Four eyes: the member of the Bureau who validates is never the person who proposed.
+    """
+
+    Status = EndProposalStatus
+    TRANSITIONS = {
+        EndProposalStatus.PENDING: {
+            EndProposalStatus.VALIDATED,
+            EndProposalStatus.REJECTED,
+            EndProposalStatus.WITHDRAWN,
+        },
+        EndProposalStatus.VALIDATED: set(),
+        EndProposalStatus.REJECTED: set(),
+        EndProposalStatus.WITHDRAWN: set(),
+    }
+
+    engagement = models.ForeignKey(
+        Engagement, verbose_name=_("engagement"), on_delete=models.PROTECT, related_name="end_proposals"
+    )
+    note = models.TextField(_("motif de la décision"))
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("proposée par"), on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("proposée le"), default=timezone.now)
+    status = models.CharField(_("état"), max_length=16, choices=EndProposalStatus, default=EndProposalStatus.PENDING)
+    status_changed_at = models.DateTimeField(_("état changé le"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("décidée par"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decision_note = models.TextField(_("observation du Bureau"), blank=True)
+
+    class Meta:
+        verbose_name = _("fin décidée par l'association")
+        verbose_name_plural = _("fins décidées par l'association")
+        ordering = ["-proposed_at", "-id"]
+        permissions = [
+            ("validate_engagement_end", _("Valider ou refuser une fin d'engagement décidée par l'association")),
+        ]
+        constraints = [
+            status_constraint(EndProposalStatus, "end_proposal_status_valid"),
+            models.UniqueConstraint(
+                fields=["engagement"],
+                condition=Q(status=EndProposalStatus.PENDING),
+                name="end_proposal_one_pending_per_engagement",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("proposed_by")),
+                name="end_proposal_four_eyes",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Fin proposée le {timezone.localtime(self.proposed_at):%d/%m/%Y} — {self.engagement}"
 
 
 class ReviewOutlook(models.TextChoices):

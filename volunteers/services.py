@@ -22,9 +22,12 @@ from .models import (
     CharterVersion,
     CountersigningMandate,
     EndKind,
+    EndProposal,
+    EndReason,
     Engagement,
     EngagementStatus,
     Mission,
+    NoticeChannel,
     ResigningCampaign,
     Review,
     VersionKind,
@@ -157,42 +160,181 @@ def engagement_lift(*, engagement: Engagement, cause: str, by=None, today: date 
     return engagement
 
 
+# Where an engagement may end from: serving, or suspended (the person may stop while suspended).
+ENDABLE = (EngagementStatus.ACTIVE, EngagementStatus.REVIEW_DUE, EngagementStatus.SUSPENDED)
+
+
+def _withdraw_pending_proposals(engagement: Engagement, *, by, note: str) -> None:
+    for proposal in EndProposal.objects.filter(engagement=engagement, status=EndProposal.Status.PENDING):
+        transition(proposal, to=EndProposal.Status.WITHDRAWN, by=by, note=note)
+
+
 @transaction.atomic
-def engagement_give_notice(*, engagement: Engagement, by, note: str = "", on: date | None = None) -> Engagement:
-    """The volunteer stops, with notice (side effects: status ENDING, audit)."""
-    on = on or timezone.localdate()
+def engagement_give_notice(
+    *,
+    engagement: Engagement,
+    by,
+    note: str = "",
+    on: date | None = None,
+    channel: str = NoticeChannel.PORTAL,
+) -> Engagement:
+    """The volunteer stops, with notice: given in the portal, or received by staff by phone, letter…
+
+    Side effects: status ENDING, audit (with the channel); a pending end proposal is withdrawn.
+    """
+    today = timezone.localdate()
+    on = on or today
+    if channel not in NoticeChannel.values:
+        raise BusinessError("Indiquez comment le préavis a été donné.")
+    if on > today:
+        raise BusinessError("La date du préavis ne peut pas être dans le futur.")
+    if engagement.status not in ENDABLE:
+        raise BusinessError("Cet engagement n'est pas en cours : il n'y a pas de préavis à enregistrer.")
+    _withdraw_pending_proposals(engagement, by=by, note="préavis donné par le bénévole")
     _to_active_first(engagement, by=by, note="préavis donné")
     transition(
         engagement,
         to=EngagementStatus.ENDING,
         by=by,
         note=note,
+        data={"channel": channel, "given_on": on.isoformat()},
         end_kind=EndKind.NOTICE,
         notice_given_on=on,
+        notice_channel=channel,
         end_note=note,
     )
     return engagement
 
 
 @transaction.atomic
-def engagement_decide_end(*, engagement: Engagement, by, note: str, bureau_validated_on: date | None) -> Engagement:
-    """The association ends the collaboration by a reasoned decision validated by the Bureau (status, audit)."""
-    if not (note or "").strip():
+def engagement_end_at_term(
+    *,
+    engagement: Engagement,
+    by,
+    successor: Member | None = None,
+    none_found: bool = False,
+    today: date | None = None,
+) -> Engagement:
+    """Ends an engagement on its planned end date, with its successor or « none found » (statuses, audit)."""
+    today = today or timezone.localdate()
+    if engagement.status not in ENDABLE:
+        raise BusinessError("Cet engagement n'est pas en cours : il ne peut pas arriver à son terme.")
+    if engagement.ends_on is None:
+        raise BusinessError(
+            "Cet engagement n'a pas de fin prévue : enregistrez un préavis ou proposez une fin au Bureau."
+        )
+    if engagement.ends_on > today:
+        raise BusinessError(f"Le terme prévu ({engagement.ends_on:%d/%m/%Y}) n'est pas encore atteint.")
+    if successor is None and not none_found:
+        raise BusinessError("Indiquez le successeur, ou qu'aucun n'a été trouvé.")
+    _withdraw_pending_proposals(engagement, by=by, note="engagement arrivé à son terme")
+    _to_active_first(engagement, by=by, note="terme de la mission")
+    transition(
+        engagement,
+        to=EngagementStatus.ENDING,
+        by=by,
+        note="terme de la mission",
+        end_kind=EndKind.TERM,
+        end_note="Terme de la mission.",
+    )
+    return engagement_close(
+        engagement=engagement,
+        by=by,
+        reason=EndReason.TERM,
+        successor=successor,
+        none_found=none_found,
+        ended_on=engagement.ends_on,
+    )
+
+
+def can_validate_end(user) -> bool:
+    return bool(user is not None and user.has_perm("volunteers.validate_engagement_end"))
+
+
+@transaction.atomic
+def engagement_end_propose(*, engagement: Engagement, by, note: str) -> EndProposal:
+    """The Bénévolat team proposes a reasoned end; the engagement goes on until the Bureau validates (row, audit)."""
+    note = (note or "").strip()
+    if not note:
         raise BusinessError("La décision de fin doit être motivée.")
-    if bureau_validated_on is None:
-        raise BusinessError("La décision de fin doit être validée par le Bureau : indiquez la date de validation.")
+    locked = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    if locked.status not in ENDABLE:
+        raise BusinessError("Cet engagement n'est pas en cours : il n'y a pas de fin à proposer.")
+    if EndProposal.objects.filter(engagement=locked, status=EndProposal.Status.PENDING).exists():
+        raise BusinessError("Une fin est déjà proposée pour cet engagement : elle attend la validation du Bureau.")
+    proposal = EndProposal.objects.create(engagement=locked, note=note, proposed_by=by)
+    audit_log(proposal, action="engagement.end_proposed", by=by, note=note)
+    audit_log(locked, action="engagement.end_proposed", by=by, note=note, data={"proposal": proposal.pk})
+    return proposal
+
+
+def _locked_pending_proposal(proposal: EndProposal, by) -> EndProposal:
+    locked = EndProposal.objects.select_for_update().select_related("engagement").get(pk=proposal.pk)
+    if locked.status != EndProposal.Status.PENDING:
+        raise BusinessError("Cette proposition a déjà été traitée.")
+    if not can_validate_end(by):
+        raise BusinessError("Seul un membre du Bureau peut valider ou refuser une fin décidée par l'association.")
+    if locked.proposed_by_id == by.pk:
+        raise BusinessError("Vous avez proposé cette fin : un autre membre du Bureau doit la valider.")
+    return locked
+
+
+@transaction.atomic
+def engagement_end_validate(*, proposal: EndProposal, by, note: str = "") -> Engagement:
+    """A member of the Bureau, not the proposer, validates: the engagement enters « ending » (statuses, audit)."""
+    locked = _locked_pending_proposal(proposal, by)
+    engagement = Engagement.objects.select_for_update().get(pk=locked.engagement_id)
+    if engagement.status not in ENDABLE:
+        raise BusinessError("Cet engagement n'est plus en cours : retirez la proposition.")
+    now = timezone.now()
+    transition(
+        locked, to=EndProposal.Status.VALIDATED, by=by, note=note, decided_by=by, decided_at=now, decision_note=note
+    )
     _to_active_first(engagement, by=by, note="fin décidée par l'association")
     transition(
         engagement,
         to=EngagementStatus.ENDING,
         by=by,
-        note=note,
+        note=locked.note,
+        data={"proposal": locked.pk, "proposed_by": locked.proposed_by_id},
         end_kind=EndKind.DECISION,
-        end_note=note,
-        bureau_validated_on=bureau_validated_on,
+        end_note=locked.note,
+        bureau_validated_on=timezone.localdate(),
         notice_given_on=timezone.localdate(),
     )
+    proposal.refresh_from_db()
     return engagement
+
+
+@transaction.atomic
+def engagement_end_reject(*, proposal: EndProposal, by, note: str) -> EndProposal:
+    """A member of the Bureau, not the proposer, refuses the proposed end, with a reason (status, audit)."""
+    note = (note or "").strip()
+    if not note:
+        raise BusinessError("Indiquez pourquoi le Bureau refuse cette fin.")
+    locked = _locked_pending_proposal(proposal, by)
+    transition(
+        locked,
+        to=EndProposal.Status.REJECTED,
+        by=by,
+        note=note,
+        decided_by=by,
+        decided_at=timezone.now(),
+        decision_note=note,
+    )
+    proposal.refresh_from_db()
+    return proposal
+
+
+@transaction.atomic
+def engagement_end_withdraw(*, proposal: EndProposal, by, note: str = "") -> EndProposal:
+    """The Bénévolat team withdraws a proposal the Bureau has not decided yet (status, audit)."""
+    locked = EndProposal.objects.select_for_update().get(pk=proposal.pk)
+    if locked.status != EndProposal.Status.PENDING:
+        raise BusinessError("Cette proposition a déjà été traitée.")
+    transition(locked, to=EndProposal.Status.WITHDRAWN, by=by, note=note)
+    proposal.refresh_from_db()
+    return proposal
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from django.urls import reverse
 from conftest import login_with_mfa, staff_user_with
 from soce.lib import metrics, roles
 from volunteers import services
-from volunteers.models import CharterSignature, CharterVersion, Engagement
+from volunteers.models import CharterSignature, CharterVersion, EndProposal, Engagement
 
 from .factories import EngagementFactory
 
@@ -23,7 +23,8 @@ def benevolat_client(db):
 
 
 @pytest.mark.parametrize(
-    "model", ["mission", "engagement", "review", "charterversion", "chartersignature", "countersigningmandate"]
+    "model",
+    ["mission", "engagement", "review", "charterversion", "chartersignature", "countersigningmandate", "endproposal"],
 )
 def test_benevolat_group_reads_every_list(benevolat_client, model, engagement, v8):
     assert benevolat_client.get(reverse(f"admin:volunteers_{model}_changelist")).status_code == 200
@@ -45,15 +46,61 @@ def test_publish_action_and_frozen_text(benevolat_client):
     assert 'name="body_html"' not in page.content.decode()  # read-only once published
 
 
-def test_end_of_an_engagement_from_the_admin(benevolat_client, member, today):
+@pytest.fixture
+def bureau_client(db):
+    return login_with_mfa(Client(), staff_user_with(roles.BUREAU, "bureau@exemple.fr"))
+
+
+def test_reasoned_end_proposed_by_the_team_validated_by_the_bureau_in_the_admin(benevolat_client, bureau_client, today):
     engagement = EngagementFactory(status=Engagement.Status.ACTIVE)
     url = reverse("admin:volunteers_engagement_end", args=[engagement.pk])
-    benevolat_client.post(url, {"note": "Décision motivée", "bureau_validated_on": today.isoformat()})
+    assert benevolat_client.get(url).status_code == 200
+    benevolat_client.post(url, {"step": "propose", "propose-note": "Décision motivée"})
     engagement.refresh_from_db()
-    assert engagement.status == Engagement.Status.ENDING
-    benevolat_client.post(url, {"reason": "revoked", "none_found": "on"})
+    assert engagement.status == Engagement.Status.ACTIVE
+    proposal = EndProposal.objects.get(engagement=engagement, status="pending")
+    changelist = reverse("admin:volunteers_endproposal_changelist")
+    # The team cannot validate its own proposal: the action is not even offered.
+    response = benevolat_client.get(changelist)
+    assert response.status_code == 200 and 'value="validate"' not in response.content.decode()
+    benevolat_client.post(changelist, {"action": "validate", "_selected_action": [proposal.pk], "apply": "1"})
+    engagement.refresh_from_db()
+    assert engagement.status == Engagement.Status.ACTIVE
+    page = bureau_client.get(changelist).content.decode()
+    assert 'value="validate"' in page
+    confirm = bureau_client.post(changelist, {"action": "validate", "_selected_action": [proposal.pk]})
+    assert "Valider la fin" in confirm.content.decode()
+    bureau_client.post(
+        changelist, {"action": "validate", "_selected_action": [proposal.pk], "apply": "1", "note": "Réunion du 3"}
+    )
+    engagement.refresh_from_db()
+    assert engagement.status == Engagement.Status.ENDING and engagement.bureau_validated_on == today
+    benevolat_client.post(url, {"step": "close", "close-reason": "revoked", "close-none_found": "on"})
     engagement.refresh_from_db()
     assert engagement.status == Engagement.Status.ENDED and engagement.successor_none_found
+
+
+def test_notice_by_letter_and_end_at_term_from_the_admin(benevolat_client, member, today):
+    engagement = EngagementFactory(status=Engagement.Status.ACTIVE)
+    url = reverse("admin:volunteers_engagement_end", args=[engagement.pk])
+    benevolat_client.post(
+        url,
+        {
+            "step": "notice",
+            "notice-given_on": today.isoformat(),
+            "notice-channel": "letter",
+            "notice-note": "Lettre reçue au siège",
+        },
+    )
+    engagement.refresh_from_db()
+    assert engagement.status == Engagement.Status.ENDING and engagement.notice_channel == "letter"
+    at_term = EngagementFactory(status=Engagement.Status.ACTIVE, ends_on=today)
+    url = reverse("admin:volunteers_engagement_end", args=[at_term.pk])
+    assert "Terminer au terme" in benevolat_client.get(url).content.decode()
+    benevolat_client.post(url, {"step": "term", "term-successor": member.pk})
+    at_term.refresh_from_db()
+    assert at_term.status == Engagement.Status.ENDED and at_term.end_reason == "term"
+    assert at_term.successor == member
 
 
 def test_metrics(volunteer_member, engagement, v8, today):
@@ -79,6 +126,7 @@ def test_demo_seeder_builds_every_state_and_sealed_charters(today):
     sealed = CharterSignature.objects.filter(document__status="sealed")
     assert 1 <= sealed.count() <= 6
     assert CharterSignature.objects.filter(on_paper=True).exists()
+    assert EndProposal.objects.filter(status="pending").count() == 1  # waiting for the Bureau
     demo.seed(rng=random.Random(2), stdout=out, options={})  # idempotent
     assert "déjà présent" in out.getvalue()
 
