@@ -1187,7 +1187,11 @@ class LoanContract(models.Model):
     amount_words = models.CharField(_("montant en lettres saisi"), max_length=300)
     amount_figures = models.CharField(_("montant en chiffres saisi"), max_length=40)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("emprunteur"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("emprunteur"),
+        null=True,  # emptied when the case is anonymised
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     accepted_at = models.DateTimeField(_("montants vérifiés le"), default=timezone.now)
     signed_at = models.DateTimeField(_("signé le"), null=True, blank=True)

@@ -1620,14 +1620,18 @@ def case_list_read_log(*, user, cases, request=None, what: str = "liste") -> Non
 
 
 ANONYMOUS = "Anonymisé"
+ANONYMOUS_REQUESTER = "Demandeur (anonymisé)"
 
 
-@transaction.atomic
-def case_anonymise(*, case: AidCase, by=None) -> AidCase:
-    """Erases the personal data of a closed case, keeping amounts, dates and aggregation keys (UPDATEs, files)."""
-    _require(case.status in AidCase.TERMINAL, "Seul un dossier clos s'anonymise.")
-    _require(not case.loans.filter(status__in=Loan.OUTSTANDING).exists(), "Un prêt de ce dossier court encore.")
-    now = timezone.now()
+def _case_scrub(case: AidCase, *, now: datetime) -> set[int]:
+    """Erases the free text and bank details of one case and its instruments; returns the ids of the users
+    who stand for the person (the one helped, whoever filed it) so that their traces can be cut."""
+    beneficiary = Beneficiary.objects.select_related("member").get(pk=case.beneficiary_id)
+    person_users = {beneficiary.member.user_id if beneficiary.member_id else None}
+    # A relay's name narrows the person down too; a volunteer who entered the case in the back office does not.
+    if case.filed_as != AidCase.FiledAs.STAFF:
+        person_users.add(case.filed_by_id)
+    person_users.discard(None)
     for document in case.documents.all():
         document.file.delete(save=False)
     case.documents.all().delete()
@@ -1642,38 +1646,154 @@ def case_anonymise(*, case: AidCase, by=None) -> AidCase:
         # The one sanctioned change to ledger rows: references may carry a name.
         loan.repayments.update(reference="", note="")
         loan.follow_ups.update(outcome="")
+        loan.measures.update(decision_note=ANONYMOUS)
         contract = LoanContract.objects.filter(loan=loan).first()
         if contract is not None:
             # The signed document itself is the engine's evidence and follows its own retention.
             LoanContract.objects.filter(pk=contract.pk).update(
-                text="", amount_words="", amount_figures="", ip=None, user_agent=""
+                text="", amount_words="", amount_figures="", ip=None, user_agent="", accepted_by=None
             )
     case.guarantees.update(loan_reference=ANONYMOUS, paid_reference="")
-    beneficiary = case.beneficiary
-    if not beneficiary.cases.filter(anonymised_at__isnull=True).exclude(pk=case.pk).exists():
-        Beneficiary.objects.filter(pk=beneficiary.pk).update(
-            member=None, first_name="", last_name="", email="", phone="", anonymised_at=now
+    _traces_scrub(case, person_users=person_users)
+    return person_users
+
+
+def _case_objects(case: AidCase) -> list[tuple[type, list[int]]]:
+    """The case and every row of its instruments that the audit log or the outbox may point at."""
+    loan_ids = list(case.loans.values_list("pk", flat=True))
+    return [
+        (AidCase, [case.pk]),
+        (Opinion, list(case.opinions.values_list("pk", flat=True))),
+        (UrgentAid, list(UrgentAid.objects.filter(case=case).values_list("pk", flat=True))),
+        (Grant, list(case.grants.values_list("pk", flat=True))),
+        (Guarantee, list(case.guarantees.values_list("pk", flat=True))),
+        (Loan, loan_ids),
+        (Disbursement, list(Disbursement.objects.filter(loan_id__in=loan_ids).values_list("pk", flat=True))),
+        (LoanMeasure, list(LoanMeasure.objects.filter(loan_id__in=loan_ids).values_list("pk", flat=True))),
+        (FollowUp, list(FollowUp.objects.filter(loan_id__in=loan_ids).values_list("pk", flat=True))),
+    ]
+
+
+def _traces_scrub(case: AidCase, *, person_users: set[int]) -> None:
+    """The audit trail keeps who did what and when, without free text, and without the person's account;
+    the outbox keeps that a message left, without its recipient or content (queued ones are not sent)."""
+    import uuid
+
+    from django.contrib.contenttypes.models import ContentType
+
+    from soce.lib.models import AuditEvent, EmailStatus, OutgoingEmail
+    from soce.lib.reminders.models import Delivery
+
+    audit_match = Q(pk__in=[])
+    outbox_match = Q(pk__in=[])
+    for model, ids in _case_objects(case):
+        if not ids:
+            continue
+        content_type = ContentType.objects.get_for_model(model)
+        keys = [str(pk) for pk in ids]
+        audit_match |= Q(content_type=content_type, object_id__in=keys)
+        outbox_match |= Q(related_type=content_type, related_id__in=keys)
+    events = AuditEvent.objects.filter(audit_match)
+    events.exclude(note="").update(note="")
+    events.filter(action="loan.contract_started").update(data={})
+    if person_users:
+        events.filter(actor_id__in=person_users).update(actor=None, actor_repr=ANONYMOUS_REQUESTER, ip=None, data={})
+    emails = OutgoingEmail.objects.filter(outbox_match)
+    now = timezone.now()
+    # Whatever has not left yet (queued, retrying, held back…) does not leave at all.
+    emails.exclude(
+        status__in=[EmailStatus.SENT, EmailStatus.FAILED, EmailStatus.CANCELLED, EmailStatus.SENDING]
+    ).update(status=EmailStatus.CANCELLED, status_changed_at=now)
+    email_ids = list(emails.values_list("pk", flat=True))
+    if email_ids:
+        OutgoingEmail.objects.filter(pk__in=email_ids).update(
+            to=f"anonyme-{uuid.uuid4().hex[:16]}@anonyme.invalid",
+            subject="[anonymisé]",
+            body_text="",
+            body_html="",
+            headers={},
+            attachments=[],
+            last_error="",
         )
-    audit_log(case, action="case.anonymised", by=by)
-    case.refresh_from_db()
-    return case
+        # The reminders engine's record of the send names the member it went to.
+        Delivery.objects.filter(email_id__in=email_ids).update(member_id=None)
+
+
+def _cases_detach(beneficiary: Beneficiary, cases: list[AidCase], *, now: datetime) -> None:
+    """Cuts the anonymised cases from the person.
+
+    When none of the person's cases keeps their data any more, the beneficiary row itself is emptied (its
+    cases still count as one person in the aggregates). When another case is still open, these cases and
+    their loans move to a new anonymous row carrying only what the aggregates read (the kind; campus and
+    promo decade are on the case): nothing leads from them back to the person.
+    """
+    ids = [c.pk for c in cases]
+    still_open = beneficiary.cases.filter(anonymised_at__isnull=True).exclude(pk__in=ids).exists()
+    if not still_open:
+        Beneficiary.objects.filter(pk=beneficiary.pk).update(
+            member=None, first_name="", last_name="", email="", phone="", relation="", anonymised_at=now
+        )
+        return
+    snapshot = Beneficiary.objects.create(kind=beneficiary.kind, anonymised_at=now, created_at=now)
+    AidCase.objects.filter(pk__in=ids).update(beneficiary=snapshot)
+    Loan.objects.filter(case_id__in=ids).update(beneficiary=snapshot)
+
+
+@transaction.atomic
+def cases_anonymise(*, cases: list[AidCase], by=None) -> list[AidCase]:
+    """Erases the personal data of closed cases, keeping amounts, dates and aggregation keys (UPDATEs, files,
+    audit and outbox scrubbed, the cases cut from the person)."""
+    for case in cases:
+        _require(case.status in AidCase.TERMINAL, "Seul un dossier clos s'anonymise.")
+        _require(not case.loans.filter(status__in=Loan.OUTSTANDING).exists(), "Un prêt de ce dossier court encore.")
+        _require(case.anonymised_at is None, "Ce dossier est déjà anonymisé.")
+    now = timezone.now()
+    by_beneficiary: dict[int, list[AidCase]] = {}
+    for case in cases:
+        by_beneficiary.setdefault(case.beneficiary_id, []).append(case)
+    for beneficiary_id, group in by_beneficiary.items():
+        for case in group:
+            _case_scrub(case, now=now)
+        _cases_detach(Beneficiary.objects.get(pk=beneficiary_id), group, now=now)
+    # The stored minutes printed the name: they are written again from the anonymised rows.
+    sessions = CommitteeSession.objects.filter(
+        Q(decisions__case__in=cases) | Q(loan_measures__loan__case__in=cases) | Q(urgent_aids__case__in=cases)
+    ).exclude(minutes_pdf="")
+    for session in sessions.distinct():
+        session_minutes_write(session=session)
+    for case in cases:
+        audit_log(case, action="case.anonymised", by=by)
+        case.refresh_from_db()
+    return cases
+
+
+def case_anonymise(*, case: AidCase, by=None) -> AidCase:
+    """Erases the personal data of one closed case (see cases_anonymise)."""
+    return cases_anonymise(cases=[case], by=by)[0]
 
 
 def cases_anonymise_expired(*, today: date | None = None) -> int:
-    """Anonymises the cases closed for longer than the retention period (see case_anonymise)."""
+    """Anonymises the cases closed for longer than the retention period (see cases_anonymise).
+
+    The cases of one person go together, so that those anonymised on the same night stay one person.
+    """
     today = today or timezone.localdate()
     years = settings_get().retention_years
     limit = timezone.make_aware(
         datetime.combine(ledger.safe_date(today.year - years, today.month, today.day), time.min)
     )
-    count = 0
-    candidates = AidCase.objects.filter(
-        status__in=AidCase.TERMINAL, anonymised_at__isnull=True, status_changed_at__lt=limit
-    ).exclude(loans__status__in=Loan.OUTSTANDING)
-    for case in candidates.distinct():
-        case_anonymise(case=case)
-        count += 1
-    return count
+    candidates = (
+        AidCase.objects.filter(status__in=AidCase.TERMINAL, anonymised_at__isnull=True, status_changed_at__lt=limit)
+        .exclude(loans__status__in=Loan.OUTSTANDING)
+        .distinct()
+        .order_by("beneficiary_id", "pk")
+    )
+    groups: dict[int, list[AidCase]] = {}
+    for case in candidates:
+        groups.setdefault(case.beneficiary_id, []).append(case)
+    for group in groups.values():
+        cases_anonymise(cases=group)
+    return sum(len(group) for group in groups.values())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -674,6 +674,92 @@ def test_closed_cases_are_anonymised_after_retention_keeping_aggregates(db, inst
     assert (case.amount_granted_eur, case.campus_code, case.kind_requested) == (Decimal("1000.00"), "Bo", "grant")
 
 
+def test_a_case_anonymised_while_another_is_open_no_longer_leads_to_the_person(db, instructor, committee):
+    import io
+
+    from pypdf import PdfReader
+
+    from entraide.models import Grant
+    from soce.lib import metrics
+    from soce.lib.models import AuditEvent
+
+    case = grant_case(instructor, committee)
+    person = case.beneficiary.member
+    user = person.user
+    services.case_read_log(case=case, user=user, what="portail")
+    first = services.grant_prepare(
+        case=case, by=instructor, amount_eur=Decimal("1000"), account_holder=person.full_name, iban=VALID_IBAN
+    )
+    services.grant_cancel(grant=first, by=instructor, reason=f"{person.last_name} a changé de banque")
+    grant = services.grant_prepare(
+        case=case, by=instructor, amount_eur=Decimal("1000"), account_holder=person.full_name, iban=VALID_IBAN
+    )
+    services.grant_validate(grant=grant, by=committee[1])
+    services.grant_mark_paid(grant=grant, by=instructor, paid_on=timezone.localdate(), reference="VIR")
+    services.session_close(session=case.session, by=committee[0])
+    case.refresh_from_db()
+    assert case.status == "closed"
+    later = file_case(user, person, kind="grant", amount="400", purpose="health", files=[])  # still open
+    assert later.beneficiary_id == case.beneficiary_id
+    # Four other people helped the same year, so that the Bureau's breakdown shows its group.
+    today = timezone.localdate()
+    for i in range(4):
+        _user, other = member_user(f"autre{i}@exemple.fr")
+        beneficiary = Beneficiary.objects.create(kind="member", member=other)
+        other_case = AidCase.objects.create(
+            beneficiary=beneficiary,
+            kind_requested="grant",
+            purpose="health",
+            amount_requested_eur=Decimal("500"),
+            status="closed",
+            beneficiary_kind="member",
+        )
+        Grant.objects.create(
+            case=other_case,
+            amount_eur=Decimal("500"),
+            status="closed",
+            account_holder="X",
+            iban=VALID_IBAN,
+            prepared_by=instructor,
+            paid_on=today,
+        )
+    year = (date(today.year, 1, 1), date(today.year, 12, 31))
+    granted = metrics.get("entraide.granted_eur")
+
+    def figures():
+        return granted.func(*year), {name: breakdown(*year) for name, breakdown in granted.breakdowns.items()}
+
+    before = figures()
+    assert before[0] == Decimal("3000.00") and before[1]["kind"]
+    emails = OutgoingEmail.objects.filter(related_id=str(case.pk), template__startswith="entraide/case_")
+    assert emails.filter(to=person.contact_email).exists()
+
+    services.case_anonymise(case=case, by=None)
+
+    case.refresh_from_db()
+    later.refresh_from_db()
+    snapshot = case.beneficiary
+    assert snapshot.pk != later.beneficiary_id and later.beneficiary.member == person  # the open case is untouched
+    assert (snapshot.member_id, snapshot.first_name, snapshot.last_name, snapshot.email) == (None, "", "", "")
+    assert snapshot.display_name == "Bénéficiaire anonymisé" and snapshot.kind == case.beneficiary_kind
+    assert case.filed_by_id is None
+    assert figures() == before  # the Bureau's aggregates come out the same
+    # The outbox keeps that messages left, not to whom nor what they said.
+    assert emails.exists() and not emails.filter(to=person.contact_email).exists()
+    assert set(emails.values_list("subject", "body_text", "body_html")) == {("[anonymisé]", "", "")}
+    assert OutgoingEmail.objects.filter(related_id=str(later.pk), to=person.contact_email).exists()
+    # The audit trail keeps the actions, without free text and without the person's account.
+    trail = audit_for(case)
+    assert not trail.filter(actor=user).exists() and trail.filter(actor_repr="Demandeur (anonymisé)").exists()
+    assert not AuditEvent.objects.filter(note__contains=person.last_name).exists()
+    assert not trail.exclude(note="").exists()
+    # The minutes of the session are written again without the name.
+    case.session.refresh_from_db()
+    minutes = case.session.minutes_pdf.open("rb").read()
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(minutes)).pages)
+    assert person.last_name not in text and case.reference in text
+
+
 # --- Indicateurs du Bureau -------------------------------------------------------------------------
 
 
