@@ -211,15 +211,30 @@ def signature_for_signer(*, user, public_id) -> CharterSignature:
     return signature
 
 
-def mandates_for(*, member: Member | None, today: date | None = None) -> list[CountersigningMandate]:
+def mandates_for(
+    *, member: Member | None, today: date | None = None, covering: CharterSignature | None = None
+) -> list[CountersigningMandate]:
+    """The member's mandates in force today; with `covering`, only those that cover that charter's group."""
     if member is None:
         return []
     today = today or timezone.localdate()
-    return list(
+    mandates = (
         CountersigningMandate.objects.filter(member=member, starts_on__lte=today)
         .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=today))
         .select_related("group", "member")
     )
+    if covering is not None:
+        mandates = mandates.filter(Q(group__isnull=True) | Q(group_id=covering.mission_group_id))
+    return list(mandates)
+
+
+def mandate_covers(mandate: CountersigningMandate, signature: CharterSignature) -> bool:
+    """A national mandate covers every charter; a group mandate only the charters of its group."""
+    return mandate.group_id is None or mandate.group_id == signature.mission_group_id
+
+
+def mandate_in_force(mandate: CountersigningMandate, today: date) -> bool:
+    return mandate.starts_on <= today and (mandate.ends_on is None or mandate.ends_on >= today)
 
 
 def countersign_queue(*, member: Member | None, today: date | None = None, mandates=None):

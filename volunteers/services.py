@@ -698,8 +698,19 @@ def countersign_confirm(
 ) -> CharterSignature:
     """A representative takes the charter, confirms identity and consent; a code is e-mailed (evidence, outbox)."""
     representative = mandate.member
-    if representative.pk == signature.volunteer_id or representative.user_id != user.pk:
+    if representative.pk == signature.volunteer_id:
         raise BusinessError("Vous ne pouvez pas contresigner votre propre charte.")
+    if representative.user_id != user.pk:
+        raise BusinessError("Ce mandat de contresignature n'est pas le vôtre.")
+    today = timezone.localdate()
+    if not selectors.mandate_in_force(mandate, today):
+        raise BusinessError(f"Votre mandat « {mandate.capacity} » n'est pas en vigueur aujourd'hui.")
+    if not selectors.mandate_covers(mandate, signature):
+        group = signature.mission_group.name if signature.mission_group_id else "un service national"
+        raise BusinessError(
+            f"Votre mandat « {mandate.capacity} » ne couvre pas cette charte (mission pour {group}) : "
+            "choisissez un mandat qui couvre ce groupe."
+        )
     party = selectors.countersigner_party(signature=signature)
     identity = identity_of(representative, capacity=mandate.capacity)
     signing.party_open(party=party, user=user, client=client)

@@ -316,7 +316,7 @@ def countersign(request, public_id):
     signature = selectors.signature_for_countersigner(user=request.user, public_id=public_id)
     party = selectors.countersigner_party(signature=signature)
     member = _member_or_404(request)
-    mandates = selectors.mandates_for(member=member)
+    mandates = selectors.mandates_for(member=member, covering=signature)
     held_by_me = party.user_id == request.user.pk
     extra = {
         "mandates": mandates,
@@ -336,7 +336,7 @@ def countersign(request, public_id):
 def countersign_take(request, public_id):
     signature = selectors.signature_for_countersigner(user=request.user, public_id=public_id)
     member = _member_or_404(request)
-    form = CountersignConfirmForm(request.POST, mandates=selectors.mandates_for(member=member))
+    form = CountersignConfirmForm(request.POST, mandates=selectors.mandates_for(member=member, covering=signature))
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:

@@ -251,3 +251,38 @@ def test_paper_signer_is_told_there_is_nothing_more_to_do(volunteer_client, volu
     assert "sur papier" in response.content.decode()
     assert volunteer_client.get(reverse("volunteers:charter_step", args=[signature.public_id])).status_code == 404
     assert "archivée au siège" in volunteer_client.get(reverse("volunteers:home")).content.decode()
+
+
+def test_the_chosen_mandate_must_cover_the_charters_group(
+    volunteer_client, volunteer_member, engagement, v8, representative_client, representative_user, today
+):
+    from members.tests.factories import GroupFactory
+
+    signature = volunteer_signs(volunteer_client, volunteer_member)
+    national = representative_user.member.countersigning_mandates.get()
+    national.delete()
+    own = MandateFactory(member=representative_user.member, group=engagement.mission.group, capacity="Président GT")
+    other = MandateFactory(member=representative_user.member, group=GroupFactory(), capacity="Président autre GT")
+    page = representative_client.get(reverse("volunteers:countersign", args=[signature.public_id])).content.decode()
+    assert "Président GT" in page and "Président autre GT" not in page  # only the covering mandate is offered
+    with pytest.raises(BusinessError, match="ne couvre pas cette charte"):
+        services.countersign_confirm(signature=signature, user=representative_user, mandate=other, client=CLIENT)
+    response = representative_client.post(
+        reverse("volunteers:countersign_take", args=[signature.public_id]),
+        {**CONFIRM, "mandate": other.pk},
+        follow=True,
+    )
+    counter = signature.document.parties.get(role=Party.Role.COUNTERSIGNER)
+    assert counter.user_id is None and counter.capacity == ""  # nothing taken with the wrong mandate
+    assert response.status_code == 200
+    expired = MandateFactory(
+        member=representative_user.member,
+        capacity="Ancien mandat national",
+        starts_on=today - timedelta(days=400),
+        ends_on=today - timedelta(days=1),
+    )
+    with pytest.raises(BusinessError, match="pas en vigueur"):
+        services.countersign_confirm(signature=signature, user=representative_user, mandate=expired, client=CLIENT)
+    services.countersign_confirm(signature=signature, user=representative_user, mandate=own, client=CLIENT)
+    counter.refresh_from_db()
+    assert counter.user == representative_user and counter.capacity == "Président GT"
