@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import smtplib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -19,6 +22,46 @@ from .models import EmailStatus, OutgoingEmail
 logger = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=15)
 REDACTED = "[contenu masqué après envoi]"
+
+
+@dataclass(frozen=True)
+class SendDecision:
+    """What a send check says just before an e-mail leaves: send it, hold it, or cancel it (with why)."""
+
+    action: str  # "send" | "hold" | "cancel"
+    reason: str = ""
+
+
+SEND = SendDecision("send")
+
+# (idempotency key prefix, check): an engine that queues e-mails for later (the reminders) registers a
+# check that the worker runs under the row lock, so what is decided at send time cannot race the send.
+_SEND_CHECKS: list[tuple[str, Callable[[OutgoingEmail], SendDecision]]] = []
+
+
+def register_send_check(prefix: str, check: Callable[[OutgoingEmail], SendDecision]) -> None:
+    """Asks `check(email)` before sending any e-mail whose idempotency key starts with `prefix`."""
+    if (prefix, check) not in _SEND_CHECKS:
+        _SEND_CHECKS.append((prefix, check))
+
+
+def _send_decision(email: OutgoingEmail) -> SendDecision:
+    for prefix, check in _SEND_CHECKS:
+        if email.idempotency_key.startswith(prefix):
+            decision = check(email)
+            if decision.action != "send":
+                return decision
+    return SEND
+
+
+def is_permanent_failure(exc: BaseException) -> bool:
+    """True for SMTP answers that will not change on retry (5xx): refused recipient, rejected data or sender."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _msg in exc.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(exc, smtplib.SMTPDataError | smtplib.SMTPSenderRefused):
+        return exc.smtp_code >= 500
+    return False
 
 
 def render_email(template: str, context: dict) -> tuple[str, str, str]:
@@ -146,19 +189,38 @@ def build_message(email: OutgoingEmail) -> EmailMultiAlternatives:
 def outgoing_email_send(*, email_id: int) -> bool:
     """Locks the row and sends it over SMTP if still queued (side effect: one e-mail).
 
-    Returns True when this call sent it. A transport error leaves the row RETRYING and re-raises.
+    Returns True when this call sent it. Before sending, the registered send checks may hold the
+    e-mail (HELD, released later) or cancel it (CANCELLED, with the reason). A permanent SMTP refusal
+    (5xx) marks it FAILED at once; a temporary error leaves it RETRYING and re-raises for the retry.
     """
     with transaction.atomic():
         email = OutgoingEmail.objects.select_for_update().filter(pk=email_id).first()
         if email is None or email.status not in {EmailStatus.QUEUED, EmailStatus.RETRYING}:
-            return False  # déjà envoyé, en cours ou abandonné : rejouable sans effet
+            return False  # déjà envoyé, en cours, suspendu ou abandonné : rejouable sans effet
         now = timezone.now()
+        if email.not_before is not None and email.not_before > now and email.enqueued_at is None:
+            return False  # a stale task for a row planned later (re-planned on resume): the dispatcher sends it
+        decision = _send_decision(email)
+        if decision.action == "hold":
+            OutgoingEmail.objects.filter(pk=email_id).update(
+                status=EmailStatus.HELD, status_changed_at=now, enqueued_at=None, last_error=decision.reason[:2000]
+            )
+            return False
+        if decision.action == "cancel":
+            OutgoingEmail.objects.filter(pk=email_id).update(
+                status=EmailStatus.CANCELLED, status_changed_at=now, last_error=decision.reason[:2000]
+            )
+            return False
         OutgoingEmail.objects.filter(pk=email_id).update(
             status=EmailStatus.SENDING, status_changed_at=now, attempts=models.F("attempts") + 1
         )
     try:
         build_message(email).send()  # never inside the transaction
     except Exception as exc:
+        if is_permanent_failure(exc):  # retrying a 5xx only annoys the server: give up now, with the answer
+            outgoing_email_mark_failed(email_id=email_id, error=repr(exc))
+            logger.warning("E-mail %s refusé définitivement : %r", email_id, exc)
+            return False
         OutgoingEmail.objects.filter(pk=email_id).update(
             status=EmailStatus.RETRYING, status_changed_at=timezone.now(), last_error=repr(exc)[:2000]
         )
@@ -191,6 +253,39 @@ def outgoing_email_resend(*, email: OutgoingEmail, by) -> OutgoingEmail:
             email_schedule_send(email)
     email.refresh_from_db()
     return email
+
+
+def outbox_hold(*, email_ids: list[int], reason: str) -> int:
+    """Holds e-mails not yet handed to SMTP (side effect: QUEUED/RETRYING → HELD); a stale task then skips them."""
+    return OutgoingEmail.objects.filter(pk__in=email_ids, status__in=[EmailStatus.QUEUED, EmailStatus.RETRYING]).update(
+        status=EmailStatus.HELD, status_changed_at=timezone.now(), enqueued_at=None, last_error=reason[:2000]
+    )
+
+
+def outbox_release(*, plan: list[tuple[int, datetime | None]]) -> int:
+    """Puts held e-mails back in the queue, each at its (new) planned time (side effect: sends after commit).
+
+    Only rows still HELD move (compare-and-swap), so releasing twice sends nothing twice.
+    """
+    now = timezone.now()
+    released = 0
+    by_time: dict[datetime | None, list[int]] = {}
+    for pk, not_before in plan:
+        by_time.setdefault(not_before if not_before and not_before > now else None, []).append(pk)
+    with transaction.atomic():
+        for not_before, ids in by_time.items():
+            moved = list(
+                OutgoingEmail.objects.select_for_update()
+                .filter(pk__in=ids, status=EmailStatus.HELD)
+                .values_list("pk", flat=True)
+            )
+            released += OutgoingEmail.objects.filter(pk__in=moved).update(
+                status=EmailStatus.QUEUED, status_changed_at=now, enqueued_at=None, not_before=not_before, last_error=""
+            )
+            if not_before is None:
+                for pk in moved:
+                    email_schedule_send(OutgoingEmail(pk=pk))
+    return released
 
 
 def outbox_dispatch_due(*, limit: int = 5000) -> int:

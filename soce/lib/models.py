@@ -45,6 +45,7 @@ class EmailStatus(models.TextChoices):
     QUEUED = "queued", _("En file")
     SENDING = "sending", _("En cours d'envoi")
     RETRYING = "retrying", _("Nouvel essai prévu")
+    HELD = "held", _("Suspendu (étape en pause)")
     SENT = "sent", _("Envoyé")
     FAILED = "failed", _("Échec")
     CANCELLED = "cancelled", _("Annulé")
@@ -80,7 +81,11 @@ class OutgoingEmail(models.Model):
         help_text=_("Pour les codes à usage unique : l'objet et le texte ne sont pas conservés une fois envoyés."),
     )
     attempts = models.PositiveIntegerField(_("tentatives"), default=0)
-    last_error = models.TextField(_("dernière erreur"), blank=True)
+    last_error = models.TextField(
+        _("dernière erreur ou motif"),
+        blank=True,
+        help_text=_("L'erreur du dernier envoi, ou pourquoi l'e-mail n'est pas parti (annulé juste avant l'envoi)."),
+    )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("état changé le"), default=timezone.now)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)

@@ -1,4 +1,4 @@
-from smtplib import SMTPException
+from smtplib import SMTPDataError, SMTPException, SMTPRecipientsRefused, SMTPSenderRefused
 from unittest import mock
 
 import pytest
@@ -59,6 +59,44 @@ def test_transport_error_is_retried_then_marked_failed_with_error(django_capture
     assert email.status == EmailStatus.FAILED
     assert "serveur indisponible" in email.last_error
     assert email.attempts == 7
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        SMTPRecipientsRefused({"inconnu@exemple.fr": (550, b"5.1.1 No such user")}),
+        SMTPDataError(554, b"5.7.1 Message rejected as spam"),
+        SMTPSenderRefused(553, b"5.7.1 Sender not allowed", "ne-pas-repondre@soce.fr"),
+    ],
+    ids=["recipient-refused", "data-5xx", "sender-5xx"],
+)
+def test_permanent_smtp_refusal_fails_at_once_with_the_error(error, django_capture_on_commit_callbacks, mailoutbox):
+    failing = mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=error)
+    with failing as send, django_capture_on_commit_callbacks(execute=True):
+        email = _queue()
+    email.refresh_from_db()
+    assert send.call_count == 1  # a 5xx will not change on retry
+    assert email.status == EmailStatus.FAILED
+    assert email.attempts == 1
+    assert "5.7.1" in email.last_error or "5.1.1" in email.last_error
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        SMTPRecipientsRefused({"plein@exemple.fr": (452, b"4.2.2 Mailbox full")}),
+        SMTPDataError(451, b"4.3.0 Try again later"),
+        SMTPSenderRefused(421, b"4.7.0 Too many connections", "ne-pas-repondre@soce.fr"),
+    ],
+    ids=["recipient-4xx", "data-4xx", "sender-4xx"],
+)
+def test_temporary_smtp_refusal_is_retried_with_backoff(error, django_capture_on_commit_callbacks, mailoutbox):
+    failing = mock.patch("django.core.mail.EmailMultiAlternatives.send", side_effect=error)
+    with failing as send, django_capture_on_commit_callbacks(execute=True):
+        email = _queue()
+    email.refresh_from_db()
+    assert send.call_count == 7
+    assert email.status == EmailStatus.FAILED and email.attempts == 7
 
 
 def test_staff_can_resend_a_failed_email(django_capture_on_commit_callbacks, mailoutbox, staff_user):
