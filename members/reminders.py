@@ -6,7 +6,11 @@ Paramètres communs d'une étape (`Step.params`) : `year` (défaut : la campagne
 
 Jamais relancés : qui a réglé l'année, qui a annoncé un paiement que le secrétariat n'a pas encore
 enregistré, qui s'est désabonné des relances (l'appel annuel, qui n'est pas une relance, arrive quand même),
-les personnes sans e-mail, décédées ou démissionnaires.
+les personnes sans e-mail, décédées ou démissionnaires. L'audience est revérifiée pour chaque personne
+juste avant que son e-mail parte (`recheck`) : qui a payé pendant l'envoi étalé n'est pas relancé.
+
+Ce module déclare aussi au moteur comment un membre se désabonne (`OPT_OUT`) : le moteur en tire
+l'en-tête List-Unsubscribe (RFC 8058) de toute étape de relance, de cette app ou d'une autre.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext
 
-from soce.lib.reminders.registry import AudienceRule, Recipient, register
+from soce.lib.reminders.registry import AudienceRule, OptOut, Recipient, register, register_opt_out
 
 from .models import Cotisation, CotisationStatus, GroupMembership, Lifecycle, Member, RateGrid
 from .rates import jp_tier, resolve_rate
@@ -104,26 +109,18 @@ def _recipients(queryset_builder):
         qs = queryset_builder(step, today).select_related("campus", "category").prefetch_related("reduced_rates")
         for member in qs.order_by("pk").iterator(chunk_size=2000):
             choice = resolve_rate(member, grid, rates=rates, grants=list(member.reduced_rates.all())) if grid else None
-            unsubscribe = settings.SITE_URL + reverse("unsubscribe", args=[unsubscribe_token(member)])
-            headers = {}
-            if step.is_reminder:
-                headers = {
-                    "List-Unsubscribe": f"<{unsubscribe}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                }
+            # List-Unsubscribe and `unsubscribe_url` are added by the engine to reminder steps (see OPT_OUT).
             yield Recipient(
                 key=f"member-{member.pk}",
                 to=member.email,
                 member_id=member.pk,
                 related=member,
-                headers=headers,
                 context={
                     "member": member,
                     "year": year,
                     "choice": choice,
                     "tier": jp_tier(member, year),
                     "renew_url": settings.SITE_URL + reverse("renew_token", args=[renewal_token(member, year)]),
-                    "unsubscribe_url": unsubscribe if step.is_reminder else "",
                 },
             )
 
@@ -134,8 +131,38 @@ def _counter(queryset_builder):
     return lambda step, today: queryset_builder(step, today).count()
 
 
+def _rechecker(queryset_builder):
+    """recheck(step, key, member_id, today): "" while the member is still in the audience, else why not."""
+
+    def recheck(step, recipient_key: str, member_id: int | None, today: date) -> str:
+        if member_id is None or queryset_builder(step, today).filter(pk=member_id).exists():
+            return ""
+        year = step_year(step, today)
+        member = Member.objects.filter(pk=member_id).first()
+        if member is None or member.anonymised_at is not None:
+            return gettext("Fiche supprimée ou anonymisée avant l'envoi.")
+        if (member.paid_through_year or 0) >= year or member.lifetime_since is not None:
+            return gettext("A réglé la cotisation %(year)d avant l'envoi.") % {"year": year}
+        if Cotisation.objects.filter(
+            member_id=member_id,
+            year=year,
+            declared_at__isnull=False,
+            status__in=[CotisationStatus.DUE, CotisationStatus.PARTIAL],
+        ).exists():
+            return gettext("A déclaré un paiement %(year)d, pas encore enregistré.") % {"year": year}
+        if step.is_reminder and member.reminders_opt_out:
+            return gettext("S'est désabonné(e) des relances avant l'envoi.")
+        return gettext("Ne fait plus partie de l'audience de l'étape au moment de l'envoi.")
+
+    return recheck
+
+
 def conversion(step) -> int:
-    """How many people reached by the step paid that year's dues within 30 days after it."""
+    """How many people the step's e-mail actually reached paid that year's dues within 30 days after it left.
+
+    Counted from each e-mail's send time, over delivered e-mails only (failed or cancelled ones convert nobody).
+    """
+    from soce.lib.models import EmailStatus
     from soce.lib.reminders.models import Delivery
 
     year = step_year(step, step.send_on or date.today())  # noqa: DTZ011 - only a fallback, send_on is set
@@ -143,12 +170,29 @@ def conversion(step) -> int:
         member_id=OuterRef("member_id"),
         year=year,
         status=CotisationStatus.PAID,
-        paid_at__gte=OuterRef("created_at"),
+        paid_at__gte=OuterRef("email__sent_at"),
         paid_at__lte=ExpressionWrapper(
-            OuterRef("created_at") + timedelta(days=CONVERSION_DAYS), output_field=DateTimeField()
+            OuterRef("email__sent_at") + timedelta(days=CONVERSION_DAYS), output_field=DateTimeField()
         ),
     )
-    return Delivery.objects.filter(step=step).filter(Exists(paid_soon)).count()
+    return (
+        Delivery.objects.filter(step=step, email__status=EmailStatus.SENT, email__sent_at__isnull=False)
+        .filter(Exists(paid_soon))
+        .count()
+    )
+
+
+def _opted_out(member_ids) -> set[int]:
+    return set(Member.objects.filter(pk__in=list(member_ids), reminders_opt_out=True).values_list("pk", flat=True))
+
+
+def _unsubscribe_urls(member_ids) -> dict[int, str]:
+    """One-click links: the signed public id only (nothing sensitive in the URL)."""
+    rows = Member.objects.filter(pk__in=list(member_ids)).only("pk", "public_id")
+    return {m.pk: settings.SITE_URL + reverse("unsubscribe", args=[unsubscribe_token(m)]) for m in rows}
+
+
+OPT_OUT = OptOut(opted_out=_opted_out, unsubscribe_urls=_unsubscribe_urls)
 
 
 RULES = {
@@ -165,6 +209,7 @@ RULES = {
 
 
 def register_rules() -> None:
+    register_opt_out(OPT_OUT)
     for code, (label, builder) in RULES.items():
         register(
             AudienceRule(
@@ -173,6 +218,7 @@ def register_rules() -> None:
                 build=_recipients(builder),
                 count=_counter(builder),
                 conversion=conversion,
+                recheck=_rechecker(builder),
                 params_help="year, campus (code), group (adresse), tiers, years",
             )
         )
