@@ -218,7 +218,7 @@ def payments_to_validate(*, user) -> dict:
         "disbursements": list(
             disbursements_for(user=user)
             .filter(status__in=[DisbursementStatus.PREPARED, DisbursementStatus.VALIDATED])
-            .select_related("loan__beneficiary__member", "prepared_by", "validated_by")
+            .select_related("loan__case", "loan__beneficiary__member", "prepared_by", "validated_by")
             .order_by("created_at")
         ),
         "proofs": list(

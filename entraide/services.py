@@ -1613,10 +1613,38 @@ def case_read_log(*, case: AidCase, user, request=None, what: str = "dossier", d
 
 
 def case_list_read_log(*, user, cases, request=None, what: str = "liste") -> None:
-    """One audit row naming the cases a list showed (constant cost per page)."""
-    ids = [str(c.public_id) for c in cases]
-    if ids:
-        audit_log(None, action="entraide.list_read", by=user, request=request, data={"page": what, "cases": ids})
+    """A « case.read » row for each case a page showed by name, so that « who opened this file » counts those
+    who saw it in a list, a session or the payments (side effect: one bulk INSERT per page, whatever its size).
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from soce.lib.audit import client_ip
+    from soce.lib.models import AuditEvent
+
+    unique = list({case.pk: case for case in cases}.values())
+    if not unique:
+        return
+    content_type = ContentType.objects.get_for_model(AidCase)
+    actor = user if getattr(user, "is_authenticated", False) else None
+    actor_repr = (str(actor) if actor else (str(user) if user else "système"))[:255]
+    ip = client_ip(request)
+    now = timezone.now()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                at=now,
+                actor=actor,
+                actor_repr=actor_repr,
+                action="case.read",
+                content_type=content_type,
+                object_id=str(case.pk),
+                object_repr=str(case)[:255],
+                data={"page": what, "list": True},
+                ip=ip,
+            )
+            for case in unique
+        ]
+    )
 
 
 ANONYMOUS = "Anonymisé"

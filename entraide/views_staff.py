@@ -387,6 +387,13 @@ class SessionMinutes(EntraideStaffMixin, View):
             request=request,
             data={"redacted": True} if recused else {},
         )
+        # The minutes name the beneficiary of each decision they print.
+        services.case_list_read_log(
+            user=request.user,
+            cases=[d.case for d in session.decisions.select_related("case") if d.case_id not in recused],
+            request=request,
+            what="procès-verbal",
+        )
         if recused:
             response = HttpResponse(
                 session_minutes_pdf(session, recused_case_ids=recused), content_type="application/pdf"
@@ -515,6 +522,15 @@ class SessionAction(EntraideStaffMixin, View):
 class Payments(EntraideStaffMixin, View):
     def get(self, request):
         data = selectors.payments_to_validate(user=request.user)
+        # Names and full IBANs: a read of each case shown.
+        services.case_list_read_log(
+            user=request.user,
+            cases=[g.case for g in data["grants"]]
+            + [d.loan.case for d in data["disbursements"]]
+            + [g.case for g in data["proofs"]],
+            request=request,
+            what="paiements",
+        )
         return render(
             request,
             "entraide/staff/payments.html",

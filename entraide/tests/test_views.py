@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from conftest import staff_user_with
-from entraide import services
+from entraide import selectors, services
 from entraide.models import AidCase, Opinion
 from soce.lib import roles
 from soce.lib.models import AuditEvent
@@ -117,10 +117,11 @@ def test_session_members_join_the_circle_except_the_recused(student_case, instru
     assert "vous êtes récusé" in page
     assert student_case.beneficiary.member.full_name not in page
     assert client_for(outsider).get(reverse("entraide:staff_session", args=[session.public_id])).status_code == 200
-    # A session page lists names: one audit row names the cases it showed to whom.
+    # A session page lists names: a read of each case it showed, in « who opened this file ».
     client_for(committee[1]).get(reverse("entraide:staff_session", args=[session.public_id]))
-    logged = AuditEvent.objects.filter(action="entraide.list_read", actor=committee[1]).latest("at")
-    assert logged.data == {"page": "séance", "cases": [str(student_case.public_id)]}
+    logged = reads(student_case).filter(actor=committee[1], data__page="séance").get()
+    assert logged.data == {"page": "séance", "list": True}
+    assert not reads(student_case).filter(actor=committee[3], data__page="séance").exists()  # saw no name
 
 
 def test_documents_are_served_only_through_the_checked_view(student_case, student_user, instructor, outsider):
@@ -254,8 +255,8 @@ def test_loan_list_and_portal_home_query_counts_are_constant(
     with django_assert_num_queries(7) as portal_captured:
         owner.get("/entraide/")
     # session, user, user perms, group perms, TOTP authenticator, urgent role (member, national offices),
-    # grants (+case, borrower, member, preparer, validator), tranches (+loan, borrower, member, preparer,
-    # validator), grants awaiting a proof
+    # grants (+case, borrower, member, preparer, validator), tranches (+loan, case, borrower, member, preparer,
+    # validator), grants awaiting a proof (nothing waits: no read to log)
     with django_assert_num_queries(10):
         staff.get(reverse("entraide:staff_payments"))
     second = file_case(student_user, student, amount="1000", files=[])
@@ -689,3 +690,46 @@ def audit_for_case(case):
     from soce.lib.audit import audit_for
 
     return audit_for(case)
+
+
+# --- Les lectures par liste comptent dans « qui a ouvert ce dossier » -----------------------------
+
+
+def test_payments_and_lists_log_a_read_of_each_case_they_show(
+    student_user, student, instructor, committee, delegates, django_assert_num_queries
+):
+    cases = []
+    for i in range(3):
+        user, member = member_user(f"aide{i}@exemple.fr")
+        case = file_case(user, member, kind="grant", amount="500", purpose="health", files=[])
+        to_session(case, instructor=instructor, committee=committee)
+        services.case_decide(case=case, by=committee[1], outcome="approved", kind="grant", amount_eur=Decimal("500"))
+        services.grant_prepare(
+            case=case, by=instructor, amount_eur=Decimal("500"), account_holder=member.full_name, iban=VALID_IBAN
+        )
+        cases.append(case)
+    staff = client_for(committee[1])
+    staff.get(reverse("entraide:staff_home"))  # warm the session and content-type caches
+
+    # session, user, user perms, group perms, TOTP authenticator, urgent role (member, national offices),
+    # grants (+case, borrower, member, preparer, validator), tranches, grants awaiting a proof,
+    # one bulk INSERT of the three reads
+    with django_assert_num_queries(11):
+        page = staff.get(reverse("entraide:staff_payments")).content.decode()
+    assert VALID_IBAN.replace(" ", "") in page
+    for case in cases:
+        read = reads(case).get(actor=committee[1], data__page="paiements")
+        assert read in selectors.access_log(case=case)
+    # The case list: one row per case of the page, in the same single INSERT.
+    staff.get(reverse("entraide:staff_cases"))
+    for case in cases:
+        assert reads(case).filter(actor=committee[1], data__page="liste").count() == 1
+    log = staff.get(reverse("entraide:staff_case_access", args=[cases[0].public_id])).content.decode()
+    assert "paiements" in log and "liste" in log
+
+
+def test_the_minutes_log_a_read_of_the_cases_they_name(student_case, instructor, committee):
+    session = to_session(student_case, instructor=instructor, committee=committee)
+    services.case_decide(case=student_case, by=committee[1], outcome="rejected", reason="Hors critères")
+    client_for(committee[2]).get(reverse("entraide:staff_session_minutes", args=[session.public_id]))
+    assert reads(student_case).filter(actor=committee[2], data__page="procès-verbal").count() == 1
