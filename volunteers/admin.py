@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from members.models import Member
 from soce.lib.admin_utils import action_form, reason_action
 from soce.lib.exceptions import BusinessError
+from soce.lib.signing import services as signing
 from soce.lib.signing.services import sanitise_html
 
 from . import selectors, services
@@ -464,8 +466,29 @@ class CharterSignatureAdmin(admin.ModelAdmin):
         if obj.document_id is None or obj.document.status != "sealed":
             return "—"
         return format_html(
-            '<a href="{}">{}</a>', reverse("volunteers:charter_pdf", args=[obj.public_id]), _("Télécharger")
+            '<a href="{}">{}</a>', reverse("admin:volunteers_chartersignature_pdf", args=[obj.pk]), _("Télécharger")
         )
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/pdf/", self.admin_site.admin_view(self.download), name="volunteers_chartersignature_pdf"),
+            *super().get_urls(),
+        ]
+
+    def download(self, request, pk: int):
+        """The sealed charter, behind the admin's second factor; each download is audited."""
+        signature = get_object_or_404(
+            CharterSignature.objects.select_related("document"), pk=pk, document__status="sealed"
+        )
+        if not self.has_view_permission(request, signature):
+            raise PermissionDenied
+        services.charter_pdf_downloaded(signature=signature, by=request.user, request=request)
+        response = HttpResponse(
+            signing.document_sealed_pdf(document=signature.document), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{signature.document.filename}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 @admin.register(CountersigningMandate)

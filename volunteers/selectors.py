@@ -277,16 +277,26 @@ def signature_for_countersigner(*, user, public_id, today: date | None = None) -
     return done
 
 
-def signature_for_download(*, user, public_id) -> CharterSignature:
-    """The sealed charter for its volunteer, its countersigner or the Bénévolat staff; 404 otherwise."""
+def signature_for_download(*, user, public_id, second_factor: bool = False) -> CharterSignature:
+    """The sealed charter for its volunteer or its countersigner; 404 otherwise.
+
+    Staff who may view every charter (Bénévolat, Bureau) get it here only when this session passed the
+    second factor (`second_factor`), as the admin requires: a stolen password alone opens no charter.
+    """
     qs = CharterSignature.objects.select_related("document", "version").filter(
         public_id=public_id, document__status=DocumentStatus.SEALED
     )
-    if not user.has_perm("volunteers.view_chartersignature"):
-        qs = qs.filter(
+    signature = (
+        qs.filter(
             Q(volunteer__user=user) | Q(document__parties__user=user, document__parties__status=PartyStatus.SIGNED)
-        ).distinct()
-    signature = qs.first()
+        )
+        .distinct()
+        .first()
+    )
+    if signature is None and second_factor and user.has_perm("volunteers.view_chartersignature"):
+        signature = qs.first()
+        if signature is not None:
+            signature.downloaded_as_staff = True
     if signature is None:
         raise Http404
     return signature

@@ -727,6 +727,11 @@ def countersign_confirm(
     return signature
 
 
+def charter_pdf_downloaded(*, signature: CharterSignature, by, request=None) -> None:
+    """Staff opened someone's sealed charter: one audit row (who, when, from where)."""
+    audit_log(signature, action="charter.pdf_downloaded", by=by, request=request)
+
+
 def otp_resend(*, party: Party, user, client: ClientInfo | None = None):
     """Sends a new code to the party's confirmed address (side effects: challenge, outbox, evidence)."""
     return signing.otp_send(party=party, user=user, to=party.identity.get("email", ""), client=client)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from members.models import Member
+from soce.lib import mfa
 from soce.lib.exceptions import BusinessError
 from soce.lib.signing import services as signing
 from soce.lib.signing.client import ClientInfo
@@ -291,7 +292,11 @@ def charter_decline(request, public_id):
 
 @require_GET
 def charter_pdf(request, public_id):
-    signature = selectors.signature_for_download(user=request.user, public_id=public_id)
+    signature = selectors.signature_for_download(
+        user=request.user, public_id=public_id, second_factor=mfa.session_used_mfa(request)
+    )
+    if getattr(signature, "downloaded_as_staff", False):
+        services.charter_pdf_downloaded(signature=signature, by=request.user, request=request)
     response = HttpResponse(signing.document_sealed_pdf(document=signature.document), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{signature.document.filename}"'
     response["Cache-Control"] = "private, no-store"
