@@ -1,6 +1,7 @@
 """GDPR: « mes données » (JSON export, audited) and erasure that keeps the accounting records."""
 
 import json
+from datetime import date
 
 import pytest
 from django.contrib.auth import authenticate
@@ -57,7 +58,7 @@ def test_my_data_download_holds_everything_about_oneself_and_is_audited(
     other = MemberFactory(first_name="Autre", last_name="Personne", email="autre@exemple.fr")
     paid_dues(member)
     paid_dues(other)
-    membership(member, group, role="president")
+    membership(member, group, role="president", ends_on=date(2030, 6, 30))
     _outbox("MEMBRE@exemple.fr", "Votre reçu fiscal")
     _outbox("autre@exemple.fr", "Le reçu de quelqu'un d'autre")
     member_client.post(reverse("profile"), {"email": "membre@exemple.fr", "phone": "0556000000", "country": "FR"})
@@ -78,7 +79,7 @@ def test_my_data_download_holds_everything_about_oneself_and_is_audited(
             "kind": "Groupe territorial (GT)",
             "role": "Président",
             "starts_on": "2000-01-01",
-            "ends_on": None,
+            "ends_on": "2030-06-30",
         }
     ]
     assert [c["amount_due_eur"] for c in data["cotisations"]] == ["90.00"]
