@@ -17,7 +17,7 @@ from soce.lib.audit import audit_log
 from soce.lib.exceptions import BusinessError
 from soce.lib.models import AuditEvent
 from soce.lib.money import ZERO, eur
-from soce.lib.states import transition
+from soce.lib.states import history_after_update, transition
 
 from .models import (
     AssociationSettings,
@@ -206,6 +206,7 @@ def cotisation_open(
                 amount_due_eur=choice.amount_eur,
             )
         Cotisation.objects.filter(pk=cotisation.pk).update(**fields)
+        history_after_update(Cotisation, [cotisation.pk], by=by, reason="Renouvellement par le membre")
         for key, value in fields.items():
             setattr(cotisation, key, value)
         action = "cotisation.update"
@@ -237,7 +238,7 @@ def cotisation_override_rate(
         note=reason,
         data={"before": before, "after": str(cotisation.amount_due_eur)},
     )
-    _recompute(cotisation, by=by)
+    _recompute(cotisation, by=by, note=f"Dérogation au tarif : {reason.strip()}")
     return cotisation
 
 
@@ -246,7 +247,7 @@ def cotisation_waive(*, cotisation: Cotisation, reason: str, by) -> Cotisation:
     """Waives a cotisation (side effects: status change, audit row, member status)."""
     cotisation = Cotisation.objects.select_for_update().get(pk=cotisation.pk)
     transition(cotisation, to=CotisationStatus.WAIVED, by=by, note=reason)
-    _member_dues_changed(cotisation.member_id)
+    _member_dues_changed(cotisation.member_id, by=by)
     return cotisation
 
 
@@ -257,7 +258,7 @@ def cotisation_cancel(*, cotisation: Cotisation, reason: str, by) -> Cotisation:
     if cotisation.paid_eur > 0:
         raise BusinessError("Contre-passez d'abord les paiements de cette cotisation.")
     transition(cotisation, to=CotisationStatus.CANCELLED, by=by, note=reason)
-    _member_dues_changed(cotisation.member_id)
+    _member_dues_changed(cotisation.member_id, by=by)
     return cotisation
 
 
@@ -294,7 +295,7 @@ def payment_record(
         recorded_by=by if getattr(by, "is_authenticated", False) else None,
     )
     audit_log(payment, action="payment.record", by=by, data={"amount": str(amount), "method": method})
-    _recompute(cotisation, by=by)
+    _recompute(cotisation, by=by, note=f"Paiement de {amount} € ({method})")
     return payment
 
 
@@ -321,11 +322,11 @@ def payment_reverse(*, payment: Payment, reason: str, by) -> Payment:
         recorded_by=by if getattr(by, "is_authenticated", False) else None,
     )
     audit_log(payment, action="payment.reverse", by=by, note=reason)
-    _recompute(cotisation, by=by)
+    _recompute(cotisation, by=by, note=f"Contre-passation : {reason.strip()}")
     return reversal
 
 
-def _recompute(cotisation: Cotisation, *, by) -> None:
+def _recompute(cotisation: Cotisation, *, by, note: str = "") -> None:
     """Brings paid amount and status in line with the payments, then the member's standing."""
     paid = ZERO
     for kind, amount in cotisation.payments.values_list("kind", "amount_eur"):
@@ -340,8 +341,7 @@ def _recompute(cotisation: Cotisation, *, by) -> None:
         target = CotisationStatus.PARTIAL
     else:
         target = CotisationStatus.DUE
-    Cotisation.objects.filter(pk=cotisation.pk).update(paid_eur=paid)
-    cotisation.paid_eur = paid
+    paid_changed = paid != cotisation.paid_eur
     if target != cotisation.status:
         extra = {"paid_at": timezone.now()} if target == CotisationStatus.PAID else {"paid_at": None}
         if target == CotisationStatus.PAID:
@@ -358,20 +358,30 @@ def _recompute(cotisation: Cotisation, *, by) -> None:
                 )
             if cotisation.rate_id and cotisation.rate.kind == RateKind.LIFETIME and not member.lifetime_since:
                 Member.objects.filter(pk=member.pk).update(lifetime_since=cotisation.year)
-        transition(cotisation, to=target, by=by, **extra)
-    _member_dues_changed(cotisation.member_id)
+                history_after_update(Member, [member.pk], by=by, reason=f"Membre à vie depuis {cotisation.year}")
+        # The paid amount goes in the same compare-and-swap UPDATE as the status: one history row.
+        transition(cotisation, to=target, by=by, note=note, paid_eur=paid, **extra)
+    elif paid_changed:
+        Cotisation.objects.filter(pk=cotisation.pk).update(paid_eur=paid)
+        history_after_update(Cotisation, [cotisation.pk], by=by, reason=note or f"Réglé : {paid} €")
+        cotisation.paid_eur = paid
+    _member_dues_changed(cotisation.member_id, by=by)
     if cotisation.status == CotisationStatus.PAID:
         from .tasks import tax_receipt_issue_task
 
         transaction.on_commit(partial(tax_receipt_issue_task.delay, cotisation.pk))
 
 
-def _member_dues_changed(member_id: int) -> None:
+def _member_dues_changed(member_id: int, *, by=None) -> None:
+    """Brings the member's paid-through year in line with the dues (UPDATE and history row when it moves)."""
     latest = Cotisation.objects.filter(
         member_id=member_id, status__in=[CotisationStatus.PAID, CotisationStatus.WAIVED]
     ).aggregate(y=Max("year"))["y"]
-    Member.objects.filter(pk=member_id).update(paid_through_year=latest)
     member = Member.objects.only("status", "paid_through_year", "lifetime_since").get(pk=member_id)
+    if member.paid_through_year != latest:
+        Member.objects.filter(pk=member_id).update(paid_through_year=latest)
+        history_after_update(Member, [member_id], by=by, reason=f"À jour jusqu'à : {latest or '—'}")
+        member.paid_through_year = latest
     up_to_date = member.is_up_to_date(today().year)
     transaction.on_commit(partial(dues_status_changed.send, sender=Member, member_id=member_id, up_to_date=up_to_date))
 
@@ -385,7 +395,7 @@ def member_strike_off(*, member: Member, reason: str, by, on: date | None = None
     transition(
         member, to=Lifecycle.STRUCK_OFF, by=by, note=reason, struck_off_on=on or today(), struck_off_reason=reason[:200]
     )
-    _member_dues_changed(member.pk)
+    _member_dues_changed(member.pk, by=by)
     return member
 
 
@@ -393,7 +403,7 @@ def member_strike_off(*, member: Member, reason: str, by, on: date | None = None
 def member_reinstate(*, member: Member, reason: str, by) -> Member:
     """Reinstates a struck-off or resigned member (side effects: status change, audit row, signal)."""
     transition(member, to=Lifecycle.ACTIVE, by=by, note=reason, struck_off_on=None, struck_off_reason="")
-    _member_dues_changed(member.pk)
+    _member_dues_changed(member.pk, by=by)
     return member
 
 
@@ -405,7 +415,7 @@ def member_mark_deceased(*, member: Member, on: date, by) -> Member:
 
 
 def members_strike_off_unpaid(*, on: date | None = None, by=None) -> int:
-    """The yearly job: strikes off members with N unpaid years (side effects: bulk UPDATE, audit rows)."""
+    """The yearly job: strikes off members with N unpaid years (side effects: bulk UPDATE, history and audit rows)."""
     on = on or today()
     years = AssociationSettings.load().strike_off_after_years
     last_paid_limit = on.year - 1 - years
@@ -424,12 +434,15 @@ def members_strike_off_unpaid(*, on: date | None = None, by=None) -> int:
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
         with transaction.atomic():
-            changed = Member.objects.filter(pk__in=chunk, status=Lifecycle.ACTIVE).update(
+            # Compare-and-swap in bulk: lock the rows still meeting the rule, change exactly those.
+            struck = list(candidates.filter(pk__in=chunk).select_for_update().values_list("pk", flat=True))
+            changed = Member.objects.filter(pk__in=struck).update(
                 status=Lifecycle.STRUCK_OFF,
                 status_changed_at=timezone.now(),
                 struck_off_on=on,
                 struck_off_reason=reason,
             )
+            history_after_update(Member, struck, by=by, reason=reason)
             AuditEvent.objects.bulk_create(
                 [
                     AuditEvent(
@@ -441,11 +454,11 @@ def members_strike_off_unpaid(*, on: date | None = None, by=None) -> int:
                         note=reason,
                         data={"from": "active", "to": "struck_off"},
                     )
-                    for pk in chunk
+                    for pk in struck
                 ]
             )
             total += changed
-            for pk in chunk:
+            for pk in struck:
                 transaction.on_commit(partial(dues_status_changed.send, sender=Member, member_id=pk, up_to_date=False))
     return total
 
@@ -544,9 +557,11 @@ def receipts_total(year: int):
     return TaxReceipt.objects.filter(year=year).aggregate(s=Sum("amount_eur"))["s"] or ZERO
 
 
+@transaction.atomic
 def member_set_reminders_opt_out(*, member: Member, opt_out: bool, by, request=None) -> Member:
-    """Stops or restores dues reminders (the annual call still arrives) (side effects: UPDATE, audit row)."""
+    """Stops or restores dues reminders (the annual call still arrives) (side effects: UPDATE, history, audit rows)."""
     Member.objects.filter(pk=member.pk).update(reminders_opt_out=opt_out)
+    history_after_update(Member, [member.pk], by=by, reason="Relances arrêtées" if opt_out else "Relances rétablies")
     member.reminders_opt_out = opt_out
     audit_log(member, action="reminders.opt_out" if opt_out else "reminders.opt_in", by=by, request=request)
     return member

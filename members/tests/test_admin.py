@@ -1,5 +1,8 @@
 """Back office: constant queries whatever the number of members, actions through the services."""
 
+import re
+from datetime import date
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -94,12 +97,39 @@ def test_grid_simulation_page(staff_client, grids):
     assert "JP2" in html and "PLEIN" in html and "155,00" in html  # 110 + 45 expected
 
 
-def test_member_history_is_visible_in_the_admin(staff_client):
-    member = MemberFactory(city="Lyon")
-    member.city = "Lille"
-    member.save()
-    html = staff_client.get(f"/admin/members/member/{member.pk}/history/").content.decode()
-    assert "Lille" in html or "Historique" in html
+def test_member_history_in_the_admin_shows_every_change_with_who_and_why(staff_client, staff_user, grids):
+    import time_machine
+
+    with time_machine.travel(date(2026, 11, 22), tick=True):
+        member = MemberFactory(city="Lyon", entry_year=1990, graduation_year=1993)
+        member.city = "Lille"
+        member.save()
+        staff_client.post(
+            "/admin/members/member/",
+            {"action": "strike_off", "_selected_action": [member.pk], "apply": "1", "reason": "Demande du bureau"},
+        )
+        staff_client.post(
+            "/admin/members/member/",
+            {
+                "action": "record_payment",
+                "_selected_action": [member.pk],
+                "apply": "1",
+                "amount_eur": "110",
+                "method": "cheque",
+                "paid_on": "2026-03-02",
+            },
+        )
+        html = _text(staff_client.get(f"/admin/members/member/{member.pk}/history/"))
+    table = html.split('id="change-history"')[1].split("</table>")[0]
+    # one table row per historical record, as text
+    rows = [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in table.split("<tr>")[2:]]
+    assert len(rows) == 5
+    # newest first: saved in the admin, or through a service's UPDATE; each with its author and reason
+    paid, back, struck, moved, created = rows
+    assert "Ville: Lyon → Lille" in moved and "Créé" in created
+    assert "Demande du bureau" in struck and "Situation: active → struck_off" in struck and str(staff_user) in struck
+    assert "Retour : cotisation 2026 réglée" in back and "struck_off → active" in back and str(staff_user) in back
+    assert "À jour jusqu'à l'année: None → 2026" in paid and str(staff_user) in paid
 
 
 def test_bureau_reads_but_cannot_change(db):

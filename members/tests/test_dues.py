@@ -196,3 +196,61 @@ def test_year_receipts_background_job_reports_progress(staff_client, staff_user,
     assert (job.status, job.total, job.done, job.percent) == ("done", 3, 3, 100)
     assert TaxReceipt.objects.exclude(pdf="").count() == 3
     assert "Reçus fiscaux 2026" in staff_client.get("/admin/core/backgroundjob/").content.decode()
+
+
+def test_dues_changes_made_by_update_reach_the_history_with_their_author(staff_user):
+    member = MemberFactory(entry_year=1990, graduation_year=1993)
+    cot = services.cotisation_open(member=member, year=2026, by=None)
+    services.cotisation_open(member=member, year=2026, gift_eur="15", method="cheque", by=member.user)
+    assert (cot.history.first().gift_eur, cot.history.first().declared_method) == (Decimal("15.00"), "cheque")
+
+    payment = _pay(cot, "125", staff_user)
+    latest = cot.history.first()
+    assert (latest.status, latest.paid_eur, latest.history_user) == ("paid", Decimal("125.00"), staff_user)
+    assert cot.history.count() == 3  # opened, renewed with a gift, paid (amount and status in one row)
+    m = member.history.first()
+    assert (m.paid_through_year, m.history_user) == (2026, staff_user)
+
+    services.payment_reverse(payment=payment, reason="Chèque sans provision", by=staff_user)
+    latest = cot.history.first()
+    assert (latest.status, latest.paid_eur, latest.history_change_reason) == (
+        "due",
+        0,
+        "Contre-passation : Chèque sans provision",
+    )
+    assert member.history.first().paid_through_year is None
+
+
+def test_status_transitions_are_historised_and_keep_compare_and_swap(staff_user):
+    from soce.lib.exceptions import ConcurrentChange
+
+    member = MemberFactory()
+    stale = Member.objects.get(pk=member.pk)
+    services.member_strike_off(member=member, reason="Demande du bureau", by=staff_user)
+    row = member.history.first()
+    assert (row.status, row.struck_off_reason, row.history_user) == ("struck_off", "Demande du bureau", staff_user)
+    count = member.history.count()
+    with pytest.raises(ConcurrentChange):  # someone else moved it first: nothing written
+        services.member_strike_off(member=stale, reason="encore", by=staff_user)
+    assert member.history.count() == count
+
+
+def test_yearly_strike_off_writes_one_history_row_per_member_struck():
+    old = MemberFactory(paid_through_year=2021)
+    recent = MemberFactory(paid_through_year=2024)
+    before = recent.history.count()
+    assert services.members_strike_off_unpaid(on=date(2026, 1, 15)) == 1
+    row = old.history.first()
+    assert (row.status, str(row.struck_off_on), row.history_user) == ("struck_off", "2026-01-15", None)
+    assert "3 années" in row.history_change_reason
+    assert recent.history.count() == before
+
+
+def test_reminders_opt_out_is_historised(member):
+    services.member_set_reminders_opt_out(member=member, opt_out=True, by=member.user)
+    row = member.history.first()
+    assert (row.reminders_opt_out, row.history_user, row.history_change_reason) == (
+        True,
+        member.user,
+        "Relances arrêtées",
+    )
