@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from . import roles
 from .emails import outgoing_email_resend
 from .models import AuditEvent, BackgroundJob, EmailStatus, OutgoingEmail
 
@@ -26,6 +27,27 @@ class OutgoingEmailAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     readonly_fields = [f.name for f in OutgoingEmail._meta.fields]
     actions = ["resend"]
+
+    # E-mails of the confidential circles (amounts, decisions, reasons of a refusal): only the circle
+    # itself (and superusers) reads them, as with the audit trail below.
+    CONFIDENTIAL_TEMPLATES = {"entraide/": roles.ENTRAIDE}
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        user = request.user
+        if user.is_superuser:
+            return qs
+        groups = set(user.groups.values_list("name", flat=True))
+        for prefix, role in self.CONFIDENTIAL_TEMPLATES.items():
+            if role not in groups:
+                qs = qs.exclude(template__startswith=prefix)
+        return qs
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # The reminders' step page links to its e-mails by key prefix ("reminder:<step>:").
+        if lookup == "idempotency_key__startswith":
+            return True
+        return super().lookup_allowed(lookup, value, request)
 
     @admin.action(description=_("Renvoyer les e-mails en échec sélectionnés"), permissions=["view"])
     def resend(self, request, queryset):
