@@ -1262,11 +1262,22 @@ def loan_balance(loan: Loan, *, repaid: Decimal | None = None) -> Decimal:
     return max(loan.principal_eur - repaid - loan.forgiven_eur - loan.written_off_eur, ZERO)
 
 
+REPAYMENT_PERM = "entraide.record_repayment"
+
+
+def _require_repayment_right(by) -> None:
+    _require(
+        by is not None and getattr(by, "is_authenticated", False) and by.has_perm(REPAYMENT_PERM),
+        "Vous n'avez pas le droit d'enregistrer les remboursements.",
+    )
+
+
 @transaction.atomic
 def repayment_record(
     *, loan: Loan, by, amount_eur: Decimal, received_on: date, method: str, reference: str = "", note: str = ""
 ) -> Repayment:
     """Records money received from the borrower (INSERT, audit, arrears recomputed, maybe repaid)."""
+    _require_repayment_right(by)
     loan = Loan.objects.select_for_update().get(pk=loan.pk)
     _require(
         loan.status in {LoanStatus.DISBURSING, LoanStatus.DEFERRED, LoanStatus.REPAYING, LoanStatus.WRITTEN_OFF},
@@ -1296,6 +1307,7 @@ def repayment_record(
 @transaction.atomic
 def repayment_reverse(*, repayment: Repayment, by, reason: str) -> Repayment:
     """Cancels a repayment by a counter-entry; the original is never edited (INSERT, audit, recompute)."""
+    _require_repayment_right(by)
     repayment = Repayment.objects.select_for_update(of=("self",)).select_related("loan").get(pk=repayment.pk)
     _require(repayment.kind == RepaymentKind.PAYMENT, "Une contre-passation ne se contre-passe pas.")
     _require(not Repayment.objects.filter(reverses=repayment).exists(), "Ce remboursement est déjà contre-passé.")

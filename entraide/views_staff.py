@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.mixins import PermissionRequiredMixin
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -615,12 +616,17 @@ class LoanDetail(EntraideStaffMixin, View):
         loan = selectors.loan_get_for(user=request.user, public_id=ref)
         services.case_read_log(case=loan.case, user=request.user, request=request, what="prêt")
         data = selectors.loan_detail_data(loan=loan)
+        may_record = request.user.has_perm(services.REPAYMENT_PERM)
         return render(
             request,
             "entraide/staff/loan_detail.html",
             {
                 "loan": loan,
                 **data,
+                "may_record_repayments": may_record,
+                "can_record_repayment": may_record
+                and loan.status
+                in {LoanStatus.DEFERRED, LoanStatus.REPAYING, LoanStatus.DISBURSING, LoanStatus.WRITTEN_OFF},
                 "repayment_form": f.RepaymentForm(),
                 "disbursement_form": f.DisbursementForm(initial={"account_holder": loan.beneficiary.display_name}),
                 "measure_form": f.MeasureForm(),
@@ -704,6 +710,8 @@ class LoanAction(EntraideStaffMixin, View):
         }
         if action not in handlers:
             raise Http404
+        if action in {"remboursement", "contre-passer"} and not user.has_perm(services.REPAYMENT_PERM):
+            raise PermissionDenied(_("Vous n'avez pas le droit d'enregistrer les remboursements."))
         form, handler, success = handlers[action]
         run(request, form, handler, success)
         return redirect("entraide:staff_loan", ref=loan.public_id)

@@ -549,6 +549,43 @@ def test_repayments_are_never_edited_but_reversed(student_case, student_user, in
     assert Repayment.objects.filter(loan=loan).count() == 2
 
 
+def test_recording_or_reversing_a_repayment_needs_the_right(
+    student_case, student_user, instructor, committee, delegates
+):
+    from django.contrib.auth.models import Group as AuthGroup
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    from soce.lib import roles
+
+    from .conftest import client_for
+
+    loan = disbursed_loan(student_case, instructor=instructor, committee=committee, student_user=student_user, count=2)
+    with time_machine.travel(loan.first_due_on, tick=False):
+        services.loans_nightly()
+        payment = services.repayment_record(
+            loan=loan, by=instructor, amount_eur=Decimal("100"), received_on=timezone.localdate(), method="cheque"
+        )
+        right = Permission.objects.get(codename="record_repayment", content_type__app_label="entraide")
+        AuthGroup.objects.get(name=roles.ENTRAIDE).permissions.remove(right)
+        clerk = type(instructor).objects.get(pk=instructor.pk)  # a fresh permission cache
+        with pytest.raises(BusinessError, match="pas le droit d'enregistrer les remboursements"):
+            services.repayment_record(
+                loan=loan, by=clerk, amount_eur=Decimal("100"), received_on=timezone.localdate(), method="cheque"
+            )
+        with pytest.raises(BusinessError, match="pas le droit"):
+            services.repayment_reverse(repayment=payment, by=clerk, reason="Erreur")
+        client = client_for(clerk)
+        page = client.get(reverse("entraide:staff_loan", args=[loan.public_id])).content.decode()
+        assert "Enregistrer un remboursement" not in page and "Contre-passer" not in page
+        action = reverse("entraide:staff_loan_action", args=[loan.public_id, "remboursement"])
+        data = {"amount_eur": "100", "received_on": timezone.localdate().isoformat(), "method": "cheque"}
+        assert client.post(action, data).status_code == 403
+        reverse_url = reverse("entraide:staff_loan_action", args=[loan.public_id, "contre-passer"])
+        assert client.post(reverse_url, {"repayment": payment.public_id, "reason": "x"}).status_code == 403
+    assert Repayment.objects.filter(loan=loan).count() == 1
+
+
 def test_measures_need_a_committee_decision_and_a_second_person(
     student_case, student_user, instructor, committee, delegates
 ):
