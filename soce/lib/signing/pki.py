@@ -156,6 +156,11 @@ def trust_root() -> asn1_x509.Certificate:
     return _cache[key]
 
 
+def trust_root_pem() -> bytes:
+    """The root certificate in PEM, as published on /verifier/racine.pem for offline checks."""
+    return x509.load_der_x509_certificate(trust_root().dump()).public_bytes(serialization.Encoding.PEM)
+
+
 def fingerprint(der: bytes) -> str:
     """`AB:CD:…` SHA-256 fingerprint, as `openssl x509 -noout -fingerprint -sha256` prints it."""
     digest = hashlib.sha256(der).hexdigest().upper()

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -10,9 +10,14 @@ from django.views.decorators.http import require_http_methods
 from soce.lib import ratelimit
 from soce.lib.audit import client_ip
 
-from . import services
+from . import pki, services
 from .forms import ReferenceForm, VerifyUploadForm
 from .models import normalise_reference
+
+ROOT_FILENAME = "soce-racine.pem"
+# The offline check, with nothing but pyHanko's command line and the published root (see _trust.html).
+CLI_INSTALL = 'pip install "pyhanko-cli==0.6.0"'
+CLI_VALIDATE = f"pyhanko sign validate --trust {ROOT_FILENAME} --trust-replace --pretty-print charte.pdf"
 
 
 def _context(**extra) -> dict:
@@ -20,7 +25,27 @@ def _context(**extra) -> dict:
         fingerprint = services.trust_root_fingerprint()
     except Exception:  # no PKI configured: the page still explains how to verify
         fingerprint = ""
-    return {"root_fingerprint": fingerprint, **extra}
+    return {
+        "root_fingerprint": fingerprint,
+        "root_filename": ROOT_FILENAME,
+        "cli_install": CLI_INSTALL,
+        "cli_validate": CLI_VALIDATE,
+        **extra,
+    }
+
+
+@login_not_required
+@require_http_methods(["GET"])
+def root_certificate(request):
+    """The association's root certificate (PEM), public: what the offline recipe trusts."""
+    try:
+        pem = pki.trust_root_pem()
+    except pki.SealUnavailable as exc:
+        raise Http404 from exc
+    response = HttpResponse(pem, content_type="application/x-pem-file")
+    response["Content-Disposition"] = f'attachment; filename="{ROOT_FILENAME}"'
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 @login_not_required

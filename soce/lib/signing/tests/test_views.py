@@ -1,3 +1,12 @@
+import html
+import os
+import re
+import shlex
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -53,3 +62,48 @@ def test_ensure_dev_pki_is_idempotent(settings, tmp_path):
     assert (tmp_path / "pki" / "seal.p12").read_bytes() == first
     assert pki.load_signer().signing_cert is not None
     assert len(pki.trust_root_fingerprint()) == 95
+
+
+def test_root_certificate_is_published_as_pem_for_anyone(anon):
+    response = anon.get("/verifier/racine.pem")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-pem-file"
+    assert response.content.startswith(b"-----BEGIN CERTIFICATE-----")
+    der = ssl.PEM_cert_to_DER_cert(response.content.decode())
+    assert pki.fingerprint(der) == pki.trust_root_fingerprint()
+    assert 'href="/verifier/racine.pem"' in anon.get("/verifier/").content.decode()
+
+
+def _recipe(page: str) -> tuple[list[str], str]:
+    """The validation command and the fingerprint one-liner, exactly as /verifier/ shows them."""
+    validate = html.unescape(re.search(r'<code id="cli-validate">(.*?)</code>', page).group(1))
+    fingerprint = html.unescape(re.search(r"<code>(python3 -c .*?)</code>", page).group(1))
+    return shlex.split(validate), shlex.split(fingerprint)
+
+
+def test_the_published_command_line_recipe_validates_a_sealed_pdf(anon, sealed_document, tmp_path):
+    page = anon.get("/verifier/").content.decode()
+    assert 'pip install "pyhanko-cli==0.6.0"' in html.unescape(page)
+    validate, fingerprint = _recipe(page)
+    assert validate[:3] == ["pyhanko", "sign", "validate"]
+    (tmp_path / "soce-racine.pem").write_bytes(anon.get("/verifier/racine.pem").content)
+    (tmp_path / "charte.pdf").write_bytes(services.document_sealed_pdf(document=sealed_document))
+    bindir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}
+
+    printed = subprocess.run(
+        [sys.executable, *fingerprint[1:]], cwd=tmp_path, capture_output=True, text=True, check=True, env=env
+    )
+    assert printed.stdout.strip() == pki.trust_root_fingerprint()
+
+    ok = subprocess.run(validate, cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert ok.returncode == 0, ok.stderr
+    assert "The signature is judged VALID." in ok.stdout
+    assert "The signer's certificate is trusted." in ok.stdout
+    assert "The signature covers the entire file." in ok.stdout
+
+    data = bytearray((tmp_path / "charte.pdf").read_bytes())
+    data[len(data) // 2] ^= 0x20
+    (tmp_path / "charte.pdf").write_bytes(bytes(data))
+    altered = subprocess.run(validate, cwd=tmp_path, capture_output=True, text=True, env=env)
+    assert altered.returncode != 0 and "INVALID" in altered.stdout
