@@ -23,7 +23,7 @@ from soce.lib.exceptions import BusinessError
 from soce.lib.pagination import EstimatedCountPaginator
 
 from . import services, tokens
-from .forms import OverrideRateForm, RecordPaymentForm
+from .forms import DeceasedForm, OverrideRateForm, RecordPaymentForm
 from .models import (
     AssociationSettings,
     Campus,
@@ -295,6 +295,8 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
         "record_payment",
         "strike_off",
         "reinstate",
+        "resign",
+        "mark_deceased",
         "send_renewal",
         "download_receipts",
         "export_csv_stream",
@@ -426,10 +428,55 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
             apply=lambda m, reason: services.member_reinstate(member=m, reason=reason, by=request.user),
         )
 
+    @admin.action(description=_("Enregistrer une démission"), permissions=["change"])
+    def resign(self, request, queryset):
+        return reason_action(
+            self,
+            request,
+            queryset.filter(status=Lifecycle.ACTIVE),
+            action="resign",
+            title=_("Enregistrer la démission des membres sélectionnés"),
+            success=_("%(n)d démission(s) enregistrée(s)."),
+            apply=lambda m, reason: services.member_resign(member=m, reason=reason, by=request.user),
+            help_text=_("Ils ne recevront plus d'appel à cotisation ; un nouveau règlement les réintègre."),
+        )
+
+    @admin.action(description=_("Enregistrer un décès"), permissions=["change"])
+    def mark_deceased(self, request, queryset):
+        def handle(form, qs):
+            done = 0
+            for member in qs:
+                try:
+                    services.member_mark_deceased(
+                        member=member,
+                        on=form.cleaned_data["deceased_on"],
+                        note=form.cleaned_data["note"],
+                        by=request.user,
+                    )
+                    done += 1
+                except BusinessError as exc:
+                    messages.error(request, f"{member} : {exc}")
+            messages.success(request, _("%(n)d décès enregistré(s).") % {"n": done})
+
+        return action_form(
+            self,
+            request,
+            queryset.exclude(status=Lifecycle.DECEASED),
+            form_class=DeceasedForm,
+            action="mark_deceased",
+            title=_("Enregistrer le décès des membres sélectionnés"),
+            handler=handle,
+            help_text=_(
+                "Plus aucun appel à cotisation ni relance ; les cotisations encore dues sans règlement sont annulées."
+            ),
+        )
+
     @admin.action(description=_("Envoyer l'e-mail de renouvellement"), permissions=["change"])
     def send_renewal(self, request, queryset):
         sent = 0
-        for member in queryset.select_related("campus", "category"):
+        for member in queryset.filter(status__in=[Lifecycle.ACTIVE, Lifecycle.STRUCK_OFF]).select_related(
+            "campus", "category"
+        ):
             year = services.renewal_year_for(member)
             if year is None or not member.contact_email:
                 continue

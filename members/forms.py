@@ -65,3 +65,14 @@ class YearForm(forms.Form):
     year = forms.IntegerField(
         label=_("Année des cotisations"), min_value=2000, max_value=2100, initial=lambda: timezone.localdate().year
     )
+
+
+class DeceasedForm(forms.Form):
+    deceased_on = forms.DateField(label=_("Date du décès"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Source de l'information (facultatif)"), max_length=150, required=False)
+
+    def clean_deceased_on(self):
+        value = self.cleaned_data["deceased_on"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("La date du décès ne peut pas être dans le futur."))
+        return value

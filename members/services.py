@@ -156,6 +156,8 @@ def cotisation_open(
 
     Side effects: INSERT/UPDATE of the cotisation, audit row. The payment itself is recorded by staff.
     """
+    if member.status == Lifecycle.DECEASED:
+        raise BusinessError("Ce membre est décédé : aucune cotisation ne peut être ouverte.")
     grid = grid_published(year)
     if grid is None:
         raise BusinessError(f"La grille des cotisations {year} n'est pas encore publiée.")
@@ -408,9 +410,33 @@ def member_reinstate(*, member: Member, reason: str, by) -> Member:
 
 
 @transaction.atomic
-def member_mark_deceased(*, member: Member, on: date, by) -> Member:
-    """Records a death (side effects: status change, audit row)."""
-    transition(member, to=Lifecycle.DECEASED, by=by, deceased_on=on)
+def member_resign(*, member: Member, reason: str, by) -> Member:
+    """Records a resignation (side effects: status change, audit and history rows, signal).
+
+    Reminders and calls for dues skip resigned members; paying again brings them back (see _recompute).
+    """
+    if not reason.strip():
+        raise BusinessError("Indiquez le motif de la démission.")
+    transition(member, to=Lifecycle.RESIGNED, by=by, note=f"Démission : {reason.strip()}")
+    _member_dues_changed(member.pk, by=by)
+    return member
+
+
+@transaction.atomic
+def member_mark_deceased(*, member: Member, on: date, by, note: str = "") -> Member:
+    """Records a death (side effects: status change, audit and history rows, unpaid dues cancelled, signal).
+
+    No more calls for dues nor reminders: the cotisations still due with nothing paid are cancelled; what was
+    paid stays in the accounts.
+    """
+    if on > today():
+        raise BusinessError("La date du décès ne peut pas être dans le futur.")
+    label = f"Décès le {on:%d/%m/%Y}" + (f" : {note.strip()}" if note.strip() else "")
+    transition(member, to=Lifecycle.DECEASED, by=by, note=label, deceased_on=on)
+    unpaid = Cotisation.objects.filter(member=member, status=CotisationStatus.DUE, paid_eur=0)
+    for cotisation in unpaid.select_for_update():
+        transition(cotisation, to=CotisationStatus.CANCELLED, by=by, note=label)
+    _member_dues_changed(member.pk, by=by)
     return member
 
 

@@ -109,6 +109,8 @@ def renew_with_token(request, token):
     if found is None:
         return render(request, "members/renew_expired.html", status=410)
     member, year = found
+    if member.status == member.Lifecycle.DECEASED or member.anonymised_at:
+        return render(request, "members/renew_expired.html", status=410)
     if member.is_up_to_date(year):
         return render(request, "members/renew_already.html", {"member": member, "year": year})
     by = request.user if request.user.is_authenticated else None

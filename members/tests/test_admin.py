@@ -352,3 +352,57 @@ def test_admin_requires_an_end_date_for_an_officer_role(staff_client):
     assert staff_client.post(url, data).status_code == 302
     gm.refresh_from_db()
     assert (gm.role, str(gm.ends_on)) == ("president", "2030-06-30")
+
+
+def test_resign_action_goes_through_the_service_and_is_historised(staff_client, staff_user):
+    from soce.lib.models import AuditEvent
+
+    member = MemberFactory()
+    response = staff_client.post(
+        "/admin/members/member/",
+        {"action": "resign", "_selected_action": [member.pk], "apply": "1", "reason": "Lettre du 2 mars"},
+    )
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.status == Lifecycle.RESIGNED
+    row = member.history.first()
+    assert (row.status, row.history_user, row.history_change_reason) == (
+        "resigned",
+        staff_user,
+        "Démission : Lettre du 2 mars",
+    )
+    event = AuditEvent.objects.get(action="status.resigned", object_id=str(member.pk))
+    assert (event.actor, event.note) == (staff_user, "Démission : Lettre du 2 mars")
+
+
+def test_deceased_action_records_the_date_and_stops_the_dues(staff_client, staff_user, grids):
+    import time_machine
+
+    from members import services
+    from members.models import CotisationStatus
+    from members.tokens import renewal_token
+    from soce.lib.exceptions import BusinessError
+
+    with time_machine.travel(date(2026, 11, 22), tick=True):
+        member = MemberFactory(entry_year=1960, graduation_year=1963, paid_through_year=2025)
+        cot = services.cotisation_open(member=member, year=2026, by=None)
+        token = renewal_token(member, 2027)
+        url = "/admin/members/member/"
+        future = {"action": "mark_deceased", "_selected_action": [member.pk], "apply": "1", "deceased_on": "2026-12-25"}
+        response = staff_client.post(url, future)
+        assert "La date du décès ne peut pas être dans le futur." in _text(response)
+        response = staff_client.post(url, {**future, "deceased_on": "2026-11-03", "note": "Faire-part de sa fille"})
+        assert response.status_code == 302
+        member.refresh_from_db()
+        cot.refresh_from_db()
+        assert (member.status, str(member.deceased_on)) == (Lifecycle.DECEASED, "2026-11-03")
+        assert member.history.filter(
+            status="deceased",
+            history_user=staff_user,
+            history_change_reason="Décès le 03/11/2026 : Faire-part de sa fille",
+        ).exists()
+        assert cot.status == CotisationStatus.CANCELLED  # no longer owed
+        assert services.renewal_year_for(member) is None
+        with pytest.raises(BusinessError, match="décédé"):
+            services.cotisation_open(member=member, year=2027, by=None)
+        assert staff_client.get(f"/renouveler/{token}/").status_code == 410

@@ -254,3 +254,14 @@ def test_reminders_opt_out_is_historised(member):
         member.user,
         "Relances arrêtées",
     )
+
+
+def test_resignation_needs_a_reason_and_paying_again_brings_the_member_back(staff_user):
+    member = MemberFactory(entry_year=1990, graduation_year=1993)
+    with pytest.raises(BusinessError, match="motif"):
+        services.member_resign(member=member, reason=" ", by=staff_user)
+    services.member_resign(member=member, reason="Départ à l'étranger", by=staff_user)
+    assert Member.objects.get(pk=member.pk).status == Lifecycle.RESIGNED
+    cot = services.cotisation_open(member=Member.objects.get(pk=member.pk), year=2026, by=None)
+    _pay(cot, "110", staff_user)
+    assert Member.objects.get(pk=member.pk).status == Lifecycle.ACTIVE
