@@ -500,13 +500,54 @@ class CountersigningMandateAdmin(admin.ModelAdmin):
     list_select_related = ("member__campus", "group")
 
 
+class ExtendCampaignForm(forms.Form):
+    deadline = forms.DateField(
+        label=_("Nouvelle date limite (incluse)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=_("Motif"), max_length=500)
+
+
 @admin.register(ResigningCampaign)
 class ResigningCampaignAdmin(admin.ModelAdmin):
     list_display = ("version", "starts_on", "deadline", "suspensions_done_on")
     readonly_fields = ("version", "starts_on", "deadline", "suspensions_done_on", "created_at")
+    actions = ["extend"]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Prolonger la date limite"), permissions=["change"])
+    def extend(self, request, queryset):
+        def handle(form, qs):
+            for campaign in qs.select_related("version"):
+                try:
+                    services.campaign_extend(
+                        campaign=campaign,
+                        deadline=form.cleaned_data["deadline"],
+                        by=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                    messages.success(
+                        request,
+                        _("%(campaign)s : date limite portée au %(date)s.")
+                        % {"campaign": campaign.version, "date": f"{form.cleaned_data['deadline']:%d/%m/%Y}"},
+                    )
+                except BusinessError as error:
+                    messages.error(request, f"{campaign} : {error}")
+
+        return action_form(
+            self,
+            request,
+            queryset,
+            form_class=ExtendCampaignForm,
+            title=_("Prolonger la date limite de la nouvelle signature"),
+            action="extend",
+            handler=handle,
+            help_text=_(
+                "Le délai court de nouveau : les engagements suspendus faute d'avoir signé sont rétablis, "
+                "puis suspendus à la nouvelle date limite si la charte n'est toujours pas signée."
+            ),
+        )

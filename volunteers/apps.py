@@ -55,7 +55,7 @@ class VolunteersConfig(AppConfig):
             roles.crud("mission", "countersigningmandate", "charterversion")
             + roles.crud("engagement", "review", actions=("view", "add", "change"))
             + roles.crud("chartersignature", actions=("view", "add"))
-            + roles.crud("resigningcampaign", actions=("view",))
+            + roles.crud("resigningcampaign", actions=("view", "change"))
             + roles.crud("endproposal", actions=("view",)),
         )
         roles.grant(

@@ -488,6 +488,43 @@ def campaign_start(*, version: CharterVersion, today: date, by=None) -> Resignin
     return campaign
 
 
+@transaction.atomic
+def campaign_extend(
+    *, campaign: ResigningCampaign, deadline: date, by, reason: str, today: date | None = None
+) -> ResigningCampaign:
+    """Moves a re-signing campaign's deadline later (side effects: row, audit with both dates).
+
+    The grace period runs again: the charter suspensions this campaign applied are lifted (each logged),
+    and the daily job suspends anew whoever has still not signed after the new deadline.
+    """
+    today = today or timezone.localdate()
+    reason = (reason or "").strip()
+    if not reason:
+        raise BusinessError("Indiquez le motif de la prolongation.")
+    locked = ResigningCampaign.objects.select_for_update().select_related("version").get(pk=campaign.pk)
+    if deadline <= locked.deadline:
+        raise BusinessError(f"La nouvelle date limite doit être postérieure à l'actuelle ({locked.deadline:%d/%m/%Y}).")
+    if deadline < today:
+        raise BusinessError("La nouvelle date limite est déjà passée.")
+    previous, enforced = locked.deadline, locked.suspensions_done_on
+    ResigningCampaign.objects.filter(pk=locked.pk).update(deadline=deadline, suspensions_done_on=None)
+    current = selectors.charter_current()
+    lifted = 0
+    if enforced is not None and current is not None and locked.version.baseline_id == current.baseline_id:
+        for engagement in Engagement.objects.filter(status__in=Engagement.BOUND, suspended_for_charter=True):
+            engagement_lift(engagement=engagement, cause="charter", by=by, today=today)
+            lifted += 1
+    audit_log(
+        locked,
+        action="charter.campaign_extended",
+        by=by,
+        note=reason,
+        data={"from": previous.isoformat(), "to": deadline.isoformat(), "suspensions_lifted": lifted},
+    )
+    campaign.refresh_from_db()
+    return campaign
+
+
 def campaign_reminders_ensure(*, campaign: ResigningCampaign) -> None:
     """The campaign's reminder steps: an announcement now, then daily reminders (side effect: steps)."""
     from soce.lib.reminders import services as reminders

@@ -86,3 +86,53 @@ def test_resign_reminders_reach_those_not_on_the_current_version(active, volunte
     assert [r.key for r in later] == [f"member-{volunteer_member.pk}:j-3"]
     preview = reminders.step_preview(step=rolling, today=today + timedelta(days=20))
     assert "V9" in preview["sample"]["subject"] and "/benevolat/charte/" in preview["sample"]["text"]
+
+
+def test_staff_extend_a_campaign_in_the_admin_which_lifts_its_suspensions(active, volunteer_member, today):
+    from django.test import Client
+    from django.urls import reverse
+
+    from conftest import login_with_mfa, staff_user_with
+    from soce.lib import roles
+    from soce.lib.audit import audit_for
+    from soce.lib.exceptions import BusinessError
+    from volunteers.models import ResigningCampaign
+
+    v9 = CharterVersionFactory(label="V9", kind=CharterVersion.Kind.MAJOR, resign_within_days=30)
+    services.charter_version_publish(version=v9, by=None, today=today - timedelta(days=40))
+    campaign = ResigningCampaign.objects.get(version=v9)
+    assert services.campaigns_enforce(today=today) == 1
+    active.refresh_from_db()
+    assert active.status == S.SUSPENDED and active.suspended_for_charter
+
+    user = staff_user_with(roles.BENEVOLAT, "equipe-benevolat@exemple.fr")
+    client = login_with_mfa(Client(), user)
+    changelist = reverse("admin:volunteers_resigningcampaign_changelist")
+    assert 'value="extend"' in client.get(changelist).content.decode()
+    new_deadline = today + timedelta(days=15)
+    response = client.post(
+        changelist,
+        {
+            "action": "extend",
+            "_selected_action": [campaign.pk],
+            "apply": "1",
+            "deadline": new_deadline.isoformat(),
+            "reason": "Assemblée générale reportée",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    campaign.refresh_from_db()
+    assert campaign.deadline == new_deadline and campaign.suspensions_done_on is None
+    event = audit_for(campaign).get(action="charter.campaign_extended")
+    assert event.actor == user and event.note == "Assemblée générale reportée"
+    assert event.data["from"] == (today - timedelta(days=10)).isoformat()
+    assert event.data["to"] == new_deadline.isoformat() and event.data["suspensions_lifted"] == 1
+    active.refresh_from_db()
+    assert active.status == S.ACTIVE and not active.suspended_for_charter
+    assert services.campaigns_enforce(today=new_deadline) == 0  # in time again until the new deadline
+    assert services.campaigns_enforce(today=new_deadline + timedelta(days=1)) == 1
+    with pytest.raises(BusinessError, match="postérieure"):
+        services.campaign_extend(campaign=campaign, deadline=new_deadline, by=user, reason="encore")
+    with pytest.raises(BusinessError, match="motif"):
+        services.campaign_extend(campaign=campaign, deadline=new_deadline + timedelta(days=9), by=user, reason=" ")
