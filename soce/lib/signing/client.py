@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from soce.lib.audit import client_ip
+
 
 @dataclass(frozen=True)
 class ClientInfo:
@@ -25,7 +27,7 @@ class ClientInfo:
         for item in raw or []:
             records.append({k: item[k] for k in ("method", "type", "at") if k in item})
         return cls(
-            ip=request.META.get("REMOTE_ADDR") or None,
+            ip=client_ip(request),
             user_agent=(request.META.get("HTTP_USER_AGENT") or "")[:400],
             auth=records,
         )
