@@ -8,6 +8,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -343,12 +344,20 @@ class MeasureForm(forms.Form):
     )
     new_first_due_on = forms.DateField(label=_("Nouvelle première échéance"), required=False, widget=DATE_WIDGET)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, loan=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         since = timezone.localdate().replace(day=1) - timedelta(days=730)
-        self.fields["session"].queryset = CommitteeSession.objects.filter(
+        sessions = CommitteeSession.objects.filter(
             status__in=[SessionStatus.OPEN, SessionStatus.CLOSED], held_on__gte=since
-        ).order_by("-held_on")
+        )
+        if loan is not None and user is not None:
+            # The sessions that examined this loan (or decided its case), and that this person attended.
+            sessions = sessions.filter(
+                Q(agenda_loans__loan=loan) | Q(decisions__case_id=loan.case_id),
+                members__user=user,
+                members__present=True,
+            ).distinct()
+        self.fields["session"].queryset = sessions.order_by("-held_on")
 
     def clean(self):
         data = super().clean()
@@ -358,6 +367,14 @@ class MeasureForm(forms.Form):
             if not data.get("new_first_due_on"):
                 self.add_error("new_first_due_on", _("Indiquez la nouvelle première échéance."))
         return data
+
+
+class LoanAgendaForm(forms.Form):
+    session = forms.ModelChoiceField(label=_("Séance"), queryset=None)
+
+    def __init__(self, *args, sessions=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = sessions if sessions is not None else CommitteeSession.objects.none()
 
 
 class FollowUpDoneForm(forms.Form):

@@ -1126,6 +1126,34 @@ class LoanMeasure(models.Model):
         return f"{self.get_kind_display()} — {self.loan}"
 
 
+class AgendaLoan(models.Model):
+    """A loan put on a session's agenda (arrears, a borrower asking for relief): the committee may then
+    decide to reschedule, forgive or write it off."""
+
+    session = models.ForeignKey(
+        CommitteeSession, verbose_name=_("séance"), on_delete=models.CASCADE, related_name="agenda_loans"
+    )
+    loan = models.ForeignKey(Loan, verbose_name=_("prêt"), on_delete=models.CASCADE, related_name="agenda_items")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("inscrit par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("inscrit le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("prêt à l'ordre du jour")
+        verbose_name_plural = _("prêts à l'ordre du jour")
+        ordering = ["added_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["session", "loan"], name="agenda_loan_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.loan} — {self.session}"
+
+
 class FollowUpStatus(models.TextChoices):
     OPEN = "open", _("À faire")
     DONE = "done", _("Fait")

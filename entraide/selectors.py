@@ -14,6 +14,7 @@ from django.http import Http404
 from soce.lib.audit import audit_for
 
 from .models import (
+    AgendaLoan,
     AidCase,
     CaseStatus,
     CommitteeSession,
@@ -33,6 +34,7 @@ from .models import (
     PaymentStatus,
     Recusal,
     SessionMember,
+    SessionStatus,
     UrgentAid,
 )
 from .services import urgent_role_of
@@ -54,7 +56,19 @@ def _urgent_role(user) -> str | None:
 def _circle_q(user) -> Q:
     in_session = Exists(SessionMember.objects.filter(session_id=OuterRef("session_id"), user_id=user.pk))
     recused = Exists(Recusal.objects.filter(session_id=OuterRef("session_id"), case_id=OuterRef("pk"), user_id=user.pk))
-    q = Q(instructor_id=user.pk) | Q(rapporteur_id=user.pk) | (Q(in_session) & ~Q(recused))
+    # A loan put on a session's agenda opens its case to that session's members (not the recused).
+    loan_on_agenda = Exists(
+        AgendaLoan.objects.filter(loan__case_id=OuterRef("pk"))
+        .filter(Exists(SessionMember.objects.filter(session_id=OuterRef("session_id"), user_id=user.pk)))
+        .exclude(
+            Exists(
+                Recusal.objects.filter(
+                    session_id=OuterRef("session_id"), case_id=OuterRef("loan__case_id"), user_id=user.pk
+                )
+            )
+        )
+    )
+    q = Q(instructor_id=user.pk) | Q(rapporteur_id=user.pk) | (Q(in_session) & ~Q(recused)) | Q(loan_on_agenda)
     if _urgent_role(user):
         q |= Q(Exists(UrgentAid.objects.filter(case_id=OuterRef("pk"))))
     return q
@@ -191,7 +205,37 @@ def session_detail_data(*, session: CommitteeSession, user) -> dict:
         )
         case.decision_here = next((d for d in case.decisions.all() if d.session_id == session.pk), None)
     urgents = list(session.urgent_aids.select_related("case", "first_by", "second_by"))
-    return {"members": members, "me": me, "cases": cases, "recusals": recusals, "urgents": urgents}
+    agenda_loans = list(session.agenda_loans.select_related("loan__beneficiary__member", "loan__case"))
+    measures = list(session.loan_measures.all())
+    for item in agenda_loans:
+        item.visible = me is not None and item.loan.case_id not in recused_cases
+        item.measures_here = [m for m in measures if m.loan_id == item.loan_id]
+    return {
+        "members": members,
+        "me": me,
+        "cases": cases,
+        "recusals": recusals,
+        "urgents": urgents,
+        "agenda_loans": agenda_loans,
+    }
+
+
+def loans_for_committee(*, user) -> QuerySet[Loan]:
+    """Loans whose arrears reached « committee review » and not on a coming session's agenda (references only)."""
+    if not user.has_perm("entraide.manage_session"):
+        return Loan.objects.none()
+    return (
+        Loan.objects.filter(status__in=[LoanStatus.DEFERRED, LoanStatus.REPAYING], arrears_bucket=Loan.Bucket.COMMITTEE)
+        .exclude(agenda_items__session__status__in=[SessionStatus.PLANNED, SessionStatus.OPEN])
+        .order_by("-days_past_due", "id")
+    )
+
+
+def planned_sessions_for(*, user) -> QuerySet[CommitteeSession]:
+    """Coming sessions this person may prepare (convened, with the right)."""
+    if not user.has_perm("entraide.manage_session"):
+        return CommitteeSession.objects.none()
+    return CommitteeSession.objects.filter(status=SessionStatus.PLANNED, members__user_id=user.pk).order_by("held_on")
 
 
 # --- Paiements, prêts, cautions ----------------------------------------------------------------

@@ -31,6 +31,7 @@ from soce.lib.states import transition
 from . import ledger
 from .checks import check_upload, iban_validate
 from .models import (
+    AgendaLoan,
     AidCase,
     AidKind,
     ArrearsBucket,
@@ -558,6 +559,34 @@ def session_remove_case(*, session: CommitteeSession, case: AidCase, by) -> AidC
     case.session = None
     audit_log(case, action="case.off_agenda", by=by, data={"session": str(session.public_id)})
     return case
+
+
+@transaction.atomic
+def session_add_loan(*, session: CommitteeSession, loan: Loan, by) -> AgendaLoan:
+    """Puts a running loan on a planned session's agenda for a measure, flags linked members (INSERTs, audit)."""
+    _require_session_manager(session, by)
+    _require(session.status == SessionStatus.PLANNED, "L'ordre du jour ne se modifie plus une fois la séance ouverte.")
+    _require(
+        loan.status in {LoanStatus.DEFERRED, LoanStatus.REPAYING},
+        "Seul un prêt en cours de remboursement passe devant le comité.",
+    )
+    item, created = AgendaLoan.objects.get_or_create(session=session, loan=loan, defaults={"added_by": by})
+    if created:
+        _recusals_compute(session, loan.case)
+        audit_log(loan, action="loan.on_agenda", by=by, data={"session": str(session.public_id)})
+    return item
+
+
+@transaction.atomic
+def session_remove_loan(*, session: CommitteeSession, loan: Loan, by) -> None:
+    """Takes a loan off a planned session's agenda (side effects: DELETE, audit)."""
+    _require_session_manager(session, by)
+    _require(session.status == SessionStatus.PLANNED, "L'ordre du jour ne se modifie plus une fois la séance ouverte.")
+    deleted, _rows = AgendaLoan.objects.filter(session=session, loan=loan).delete()
+    _require(deleted > 0, "Ce prêt n'est pas à l'ordre du jour de cette séance.")
+    if not AidCase.objects.filter(pk=loan.case_id, session=session).exists():
+        Recusal.objects.filter(session=session, case_id=loan.case_id, automatic=True).delete()
+    audit_log(loan, action="loan.off_agenda", by=by, data={"session": str(session.public_id)})
 
 
 @transaction.atomic
@@ -1432,11 +1461,25 @@ def measure_propose(
     new_instalments_count: int | None = None,
     new_first_due_on: date | None = None,
 ) -> LoanMeasure:
-    """Records a committee decision to reschedule, forgive or write off; a second person applies it."""
+    """Records a committee decision to reschedule, forgive or write off; a second person applies it (INSERT,
+    audit). The loan (or its case) was on that session's agenda, and whoever enters it attended, not recused."""
     _require(kind in MeasureKind.values, "Mesure inconnue.")
     _require(
         session.status in {SessionStatus.OPEN, SessionStatus.CLOSED},
         "La mesure doit avoir été décidée par une séance du comité tenue.",
+    )
+    _require(
+        AgendaLoan.objects.filter(session=session, loan=loan).exists()
+        or Decision.objects.filter(session=session, case_id=loan.case_id).exists(),
+        "Ce prêt n'était pas à l'ordre du jour de cette séance : inscrivez-le à une prochaine séance, qui en décidera.",
+    )
+    _require(
+        session.members.filter(user=by, present=True).exists(),
+        "Seul un membre présent à cette séance saisit la décision qu'elle a prise.",
+    )
+    _require(
+        not Recusal.objects.filter(session=session, case_id=loan.case_id, user=by).exists(),
+        "Vous étiez récusé pour ce dossier : un autre membre présent saisit la décision.",
     )
     _require(bool(decision_note.strip()), "Recopiez la décision du comité.")
     _require(loan.status in {LoanStatus.DEFERRED, LoanStatus.REPAYING}, "Ce prêt n'a plus de solde à traiter.")

@@ -346,7 +346,10 @@ class SessionDetail(EntraideStaffMixin, View):
         session = selectors.session_get_for(user=request.user, public_id=ref)
         data = selectors.session_detail_data(session=session, user=request.user)
         services.case_list_read_log(
-            user=request.user, cases=[c for c in data["cases"] if c.visible], request=request, what="séance"
+            user=request.user,
+            cases=[c for c in data["cases"] if c.visible] + [i.loan.case for i in data["agenda_loans"] if i.visible],
+            request=request,
+            what="séance",
         )
         manager = data["me"] is not None and request.user.has_perm("entraide.manage_session")
         for case in data["cases"]:
@@ -359,6 +362,7 @@ class SessionDetail(EntraideStaffMixin, View):
                 **data,
                 "manager": manager,
                 "ready": list(selectors.ready_cases(user=request.user)) if manager else [],
+                "committee_loans": list(selectors.loans_for_committee(user=request.user)) if manager else [],
                 "attendance_form": f.AttendanceForm(members=data["members"]),
                 "recusal_form": f.RecusalForm(members=data["members"]),
                 "ratify_form": f.RatifyForm(),
@@ -446,6 +450,30 @@ class SessionAction(EntraideStaffMixin, View):
                 None,
                 lambda d: services.session_remove_case(session=session, case=case, by=user),
                 _("Dossier retiré de l'ordre du jour."),
+            )
+        elif action == "ajouter-pret":
+            ref = post.get("loan")
+            loan = (
+                selectors.loans_for_committee(user=user).filter(public_id=ref).first()
+                or selectors.loans_for(user=user).filter(public_id=ref).first()
+            )
+            if loan is None:
+                raise Http404
+            run(
+                request,
+                None,
+                lambda d: services.session_add_loan(session=session, loan=loan, by=user),
+                _("Le prêt est inscrit à l'ordre du jour."),
+            )
+        elif action == "retirer-pret":
+            item = session.agenda_loans.select_related("loan").filter(loan__public_id=post.get("loan")).first()
+            if item is None:
+                raise Http404
+            run(
+                request,
+                None,
+                lambda d: services.session_remove_loan(session=session, loan=item.loan, by=user),
+                _("Prêt retiré de l'ordre du jour."),
             )
         elif action == "presences":
             run(
@@ -629,7 +657,8 @@ class LoanDetail(EntraideStaffMixin, View):
                 in {LoanStatus.DEFERRED, LoanStatus.REPAYING, LoanStatus.DISBURSING, LoanStatus.WRITTEN_OFF},
                 "repayment_form": f.RepaymentForm(),
                 "disbursement_form": f.DisbursementForm(initial={"account_holder": loan.beneficiary.display_name}),
-                "measure_form": f.MeasureForm(),
+                "measure_form": f.MeasureForm(loan=loan, user=request.user),
+                "agenda_form": f.LoanAgendaForm(sessions=selectors.planned_sessions_for(user=request.user)),
                 "reason_form": f.ReasonForm(),
                 "followup_form": f.FollowUpDoneForm(),
                 "LoanStatus": LoanStatus,
@@ -672,8 +701,13 @@ class LoanAction(EntraideStaffMixin, View):
                 lambda d: services.disbursement_prepare(loan=loan, by=user, **d),
                 _("Tranche préparée ; une autre personne doit la valider."),
             ),
+            "comite": (
+                f.LoanAgendaForm(post, sessions=selectors.planned_sessions_for(user=user)),
+                lambda d: services.session_add_loan(session=d["session"], loan=loan, by=user),
+                _("Le prêt est inscrit à l'ordre du jour de la séance."),
+            ),
             "mesure": (
-                f.MeasureForm(post),
+                f.MeasureForm(post, loan=loan, user=user),
                 lambda d: services.measure_propose(loan=loan, by=user, **d),
                 _("Mesure saisie ; une autre personne doit la valider."),
             ),

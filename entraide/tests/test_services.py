@@ -598,10 +598,12 @@ def test_measures_need_a_committee_decision_and_a_second_person(
         )
         planned = services.session_create(held_on=timezone.localdate() + timedelta(days=30), by=committee[0])
         with pytest.raises(BusinessError, match="séance du comité tenue"):
-            services.measure_propose(loan=loan, by=instructor, kind="forgive", session=planned, decision_note="x")
+            services.measure_propose(loan=loan, by=committee[1], kind="forgive", session=planned, decision_note="x")
+        with pytest.raises(BusinessError, match="membre présent à cette séance"):
+            services.measure_propose(loan=loan, by=instructor, kind="forgive", session=session, decision_note="x")
         measure = services.measure_propose(
             loan=loan,
-            by=instructor,
+            by=committee[1],
             kind="reschedule",
             session=session,
             decision_note="Étalé sur 20 mois",
@@ -609,14 +611,14 @@ def test_measures_need_a_committee_decision_and_a_second_person(
             new_first_due_on=timezone.localdate() + timedelta(days=20),
         )
         with pytest.raises(BusinessError, match="différente"):
-            services.measure_validate(measure=measure, by=instructor)
-        services.measure_validate(measure=measure, by=committee[1])
+            services.measure_validate(measure=measure, by=committee[1])
+        services.measure_validate(measure=measure, by=instructor)
         loan.refresh_from_db()
         assert (loan.schedule_version, loan.schedule_base_eur, loan.days_past_due) == (2, Decimal("300.00"), 0)
         new = list(loan.instalments.filter(version=2))
         assert len(new) == 20 and sum(i.amount_eur for i in new) == Decimal("2700.00")
         forgive = services.measure_propose(
-            loan=loan, by=committee[1], kind="forgive", session=session, decision_note="Remise"
+            loan=loan, by=committee[2], kind="forgive", session=session, decision_note="Remise"
         )
         services.measure_validate(measure=forgive, by=instructor)
     loan.refresh_from_db()
@@ -625,14 +627,58 @@ def test_measures_need_a_committee_decision_and_a_second_person(
     assert student_case.status == "closed"
 
 
+def test_a_measure_needs_the_loan_on_that_sessions_agenda_and_its_author_present(
+    student_case, student_user, instructor, committee, delegates
+):
+    from django.urls import reverse
+
+    from .conftest import client_for
+
+    loan = disbursed_loan(student_case, instructor=instructor, committee=committee, student_user=student_user, count=10)
+    newcomer = entraide_user("nouveau-membre@exemple.fr", entry_year=1990)
+    CommitteeSeat.objects.create(user=newcomer)
+    with time_machine.travel(loan.first_due_on + timedelta(days=200), tick=False):
+        services.loans_nightly()
+        loan.refresh_from_db()
+        assert loan.arrears_bucket == "committee"
+        # Another session, held without this loan: it cannot have decided anything about it.
+        other = services.session_create(held_on=timezone.localdate(), by=committee[0])
+        services.session_set_attendance(session=other, present_ids={u.pk for u in committee}, by=committee[0])
+        services.session_open(session=other, by=committee[0])
+        with pytest.raises(BusinessError, match="pas à l'ordre du jour de cette séance"):
+            services.measure_propose(loan=loan, by=committee[1], kind="write_off", session=other, decision_note="x")
+        url = reverse("entraide:staff_loan", args=[loan.public_id])
+        assert client_for(newcomer).get(url).status_code == 404  # not in the case's circle
+        # The loan goes on the next session's agenda; the newcomer sits on it.
+        review = services.session_create(held_on=timezone.localdate() + timedelta(days=1), by=committee[0])
+        services.session_add_loan(session=review, loan=loan, by=committee[0])
+        services.recusal_add(session=review, case=student_case, user=committee[3], by=committee[0], reason="Parent")
+        present = {newcomer.pk, committee[0].pk, committee[2].pk, committee[3].pk}
+        services.session_set_attendance(session=review, present_ids=present, by=committee[0])
+        services.session_open(session=review, by=committee[0])
+        assert client_for(newcomer).get(url).status_code == 200
+        with pytest.raises(BusinessError, match="membre présent à cette séance"):
+            services.measure_propose(loan=loan, by=committee[1], kind="forgive", session=review, decision_note="x")
+        with pytest.raises(BusinessError, match="récusé"):
+            services.measure_propose(loan=loan, by=committee[3], kind="forgive", session=review, decision_note="x")
+        measure = services.measure_propose(
+            loan=loan, by=newcomer, kind="forgive", session=review, decision_note="Remise du solde"
+        )
+        with pytest.raises(BusinessError, match="différente"):
+            services.measure_validate(measure=measure, by=newcomer)
+        services.measure_validate(measure=measure, by=instructor)
+    loan.refresh_from_db()
+    assert loan.status == "forgiven"
+
+
 def test_write_off_then_recovery(student_case, student_user, instructor, committee, delegates):
     loan = disbursed_loan(student_case, instructor=instructor, committee=committee, student_user=student_user, count=2)
     with time_machine.travel(loan.first_due_on + timedelta(days=100), tick=False):
         services.loans_nightly()
         measure = services.measure_propose(
-            loan=loan, by=instructor, kind="write_off", session=student_case.session, decision_note="Irrécouvrable"
+            loan=loan, by=committee[1], kind="write_off", session=student_case.session, decision_note="Irrécouvrable"
         )
-        services.measure_validate(measure=measure, by=committee[1])
+        services.measure_validate(measure=measure, by=instructor)
         loan.refresh_from_db()
         assert (loan.status, loan.written_off_eur) == ("written_off", Decimal("3000.00"))
         recovery = services.repayment_record(
@@ -816,8 +862,8 @@ def test_metrics_are_registered_and_anonymous(student_case, student_user, instru
     year = (date(today.year, 1, 1), date(today.year, 12, 31))
     assert metrics.get("entraide.lent_eur").func(*year) == Decimal("3000.00")
     assert metrics.get("entraide.outstanding_eur").func(*year) == Decimal("3000.00")
-    # One borrower only: every breakdown group is under five people, so nothing is shown.
-    assert metrics.get("entraide.lent_eur").breakdowns["campus"](*year) == {}
+    # One borrower only: the group comes with its head count (1), and the Bureau's dashboard hides it.
+    assert [g.people for g in metrics.get("entraide.lent_eur").breakdowns["campus"](*year).values()] == [1]
     later = loan.first_due_on + timedelta(days=20)
     assert metrics.get("entraide.cases_in_arrears").func(later, later) == 1
     assert metrics.get("entraide.repayment_rate").func(later, later) == Decimal("0.0")
@@ -839,8 +885,8 @@ def test_breakdowns_show_groups_of_five_or_more(db, instructor, committee):
     today = timezone.localdate()
     metric = metrics.get("entraide.granted_eur")
     assert metric.func(today, today) == Decimal("2500.00")
-    assert metric.breakdowns["campus"](today, today) == {"Bo": Decimal("2500.00")}
-    assert metric.breakdowns["promo_decade"](today, today) == {"promos 1990-1999": Decimal("2500.00")}
+    assert metric.breakdowns["campus"](today, today) == {"Bo": metrics.Group(Decimal("2500.00"), 5)}
+    assert metric.breakdowns["promo_decade"](today, today) == {"promos 1990-1999": metrics.Group(Decimal("2500.00"), 5)}
 
 
 def test_seats_define_the_chair(committee):

@@ -505,7 +505,7 @@ def test_back_office_forms_drive_the_services(student_case, student_user, instru
         followup = loan.follow_ups.filter(status="open").first()
         l_action(staff, "suivi", {"followup": followup.pk, "outcome": "Appelé : il reprend en janvier."})
         l_action(
-            staff,
+            other,
             "mesure",
             {
                 "kind": "reschedule",
@@ -516,10 +516,10 @@ def test_back_office_forms_drive_the_services(student_case, student_user, instru
             },
         )
         measure = loan.measures.get()
-        l_action(staff, "valider-mesure", {"measure": measure.public_id})
+        l_action(other, "valider-mesure", {"measure": measure.public_id})
         measure.refresh_from_db()
         assert measure.status == "proposed"  # same person: refused
-        l_action(other, "valider-mesure", {"measure": measure.public_id})
+        l_action(staff, "valider-mesure", {"measure": measure.public_id})
         l_action(staff, "recalculer")
     loan.refresh_from_db()
     assert loan.schedule_version == 2 and loan.repayments.count() == 2
@@ -733,3 +733,41 @@ def test_the_minutes_log_a_read_of_the_cases_they_name(student_case, instructor,
     services.case_decide(case=student_case, by=committee[1], outcome="rejected", reason="Hors critères")
     client_for(committee[2]).get(reverse("entraide:staff_session_minutes", args=[session.public_id]))
     assert reads(student_case).filter(actor=committee[2], data__page="procès-verbal").count() == 1
+
+
+def test_a_late_loan_goes_on_a_session_agenda_from_the_back_office(
+    student_case, student_user, instructor, committee, delegates
+):
+    import time_machine
+    from django.utils import timezone
+
+    from .test_services import disbursed_loan
+
+    loan = disbursed_loan(student_case, instructor=instructor, committee=committee, student_user=student_user)
+    with time_machine.travel(loan.first_due_on + timedelta(days=200), tick=False):
+        services.loans_nightly()
+        chair = client_for(committee[0])
+        response = chair.post(
+            reverse("entraide:staff_sessions"), {"held_on": timezone.localdate().isoformat(), "place": "Paris"}
+        )
+        session_url = response["Location"]
+        chair.post(f"{session_url}ajouter-pret/", {"loan": loan.public_id})
+        page = chair.get(session_url).content.decode()
+        assert "Prêts examinés" in page and loan.reference in page
+        session = loan.agenda_items.get().session
+        chair.post(f"{session_url}retirer-pret/", {"loan": loan.public_id})
+        assert not loan.agenda_items.exists()
+        chair.post(f"{session_url}ajouter-pret/", {"loan": loan.public_id})
+        assert loan.agenda_items.get().session == session
+        chair.post(f"{session_url}presences/", {"present": [str(committee[0].pk), str(committee[2].pk)]})
+        chair.post(f"{session_url}ouvrir/")
+        loan_url = reverse("entraide:staff_loan", args=[loan.public_id])
+        # Only the members present at a session that examined the loan are offered it to enter a measure.
+        assert str(session) in client_for(committee[2]).get(loan_url).content.decode()
+        absent_page = client_for(committee[1]).get(loan_url).content.decode()
+        assert "La décision se saisit par un membre présent" in absent_page
+        client_for(committee[2]).post(
+            reverse("entraide:staff_loan_action", args=[loan.public_id, "mesure"]),
+            {"kind": "write_off", "session": session.pk, "decision_note": "Irrécouvrable"},
+        )
+    assert loan.measures.get().proposed_by == committee[2]
