@@ -1,14 +1,17 @@
 """Indicateurs anonymes de l'entraide pour le Bureau (soce.lib.metrics) : jamais un nom.
 
 Les ventilations (nature, campus, décennie de promotion) reposent sur les clés copiées dans le
-dossier au dépôt, qui survivent à l'anonymisation ; un groupe de moins de MIN_GROUP_SIZE personnes
-est masqué.
+dossier au dépôt, qui survivent à l'anonymisation. Elles rendent tous les groupes avec leur effectif
+(`metrics.Group`) : le pilotage masque ceux de moins de MIN_GROUP_SIZE personnes et ceux qui les
+trahiraient par soustraction du total.
+
+Deux sources calculent leurs indicateurs ensemble : « entraide.flows » (montants versés sur la
+période) et « entraide.loans » (positions des prêts à la fin de la période, lues une fois).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -53,14 +56,16 @@ def _keys(case) -> dict[str, str]:
     }
 
 
-def _grouped(rows: list[tuple[dict[str, str], int, Decimal]], dimension: str, *, ratio: bool = False) -> dict:
-    """rows = (keys, person id, value). Groups of fewer than MIN_GROUP_SIZE people are left out."""
+def _grouped(rows: list[tuple[dict[str, str], int, Decimal]], dimension: str, *, count: bool = False) -> dict:
+    """rows = (keys, person id, value) -> {label: Group(total, distinct people)}, every group."""
     values: dict[str, Decimal] = defaultdict(lambda: ZERO)
     people: dict[str, set] = defaultdict(set)
     for keys, person, value in rows:
         values[keys[dimension]] += value
         people[keys[dimension]].add(person)
-    return {label: eur(v) for label, v in sorted(values.items()) if len(people[label]) >= metrics.MIN_GROUP_SIZE}
+    return {
+        label: metrics.Group(int(v) if count else eur(v), len(people[label])) for label, v in sorted(values.items())
+    }
 
 
 # --- Flows -------------------------------------------------------------------------------------
@@ -91,6 +96,32 @@ def lent_eur(start: date, end: date) -> Decimal:
     return Disbursement.objects.filter(status=DisbursementStatus.PAID, paid_on__range=(start, end)).aggregate(
         t=Coalesce(Sum("amount_eur"), ZERO)
     )["t"]
+
+
+def given_or_lent_eur(start: date, end: date) -> Decimal:
+    """Given (grants) plus lent (disbursed loan instalments): the annual report's « donnés ou prêtés »."""
+    return eur(granted_eur(start, end) + lent_eur(start, end))
+
+
+def _flow_values(start: date, end: date) -> dict[str, Decimal]:
+    granted, lent = granted_eur(start, end), lent_eur(start, end)
+    return {
+        "entraide.granted_eur": granted,
+        "entraide.lent_eur": lent,
+        "entraide.given_or_lent_eur": eur(granted + lent),
+    }
+
+
+def _flow_breakdowns(dimension: str):
+    def compute(start: date, end: date) -> dict[str, dict]:
+        granted, lent = _granted_rows(start, end), _lent_rows(start, end)
+        return {
+            "entraide.granted_eur": _grouped(granted, dimension),
+            "entraide.lent_eur": _grouped(lent, dimension),
+            "entraide.given_or_lent_eur": _grouped(granted + lent, dimension),
+        }
+
+    return compute
 
 
 # --- Stocks at the end date --------------------------------------------------------------------
@@ -170,12 +201,7 @@ def outstanding_eur(start: date, end: date) -> Decimal:
 
 def repayment_rate(start: date, end: date) -> Decimal | None:
     """Repaid ÷ due to date on loans whose schedule has started, in percent."""
-    rows = [row for row in loans_at(end) if row.due > 0 and row.closed_off == ZERO]
-    due = sum((row.due for row in rows), ZERO)
-    if due == 0:
-        return None
-    repaid = sum((min(row.repaid, row.due) for row in rows), ZERO)
-    return (repaid * 100 / due).quantize(Decimal("0.1"))
+    return _repayment_rate(loans_at(end))
 
 
 def _in_arrears(row: LoanAt) -> bool:
@@ -187,22 +213,35 @@ def cases_in_arrears(start: date, end: date) -> int:
     return sum(1 for row in loans_at(end) if _in_arrears(row))
 
 
-def _stock_breakdown(value: Callable[[LoanAt], Decimal], dimension: str, keep=lambda row: True):
-    def compute(start: date, end: date) -> dict:
-        rows = [(_keys(r.loan.case), r.loan.beneficiary_id, value(r)) for r in loans_at(end) if keep(r)]
-        return _grouped(rows, dimension)
-
-    return compute
-
-
-def _flow_breakdown(rows_func, dimension: str):
-    return lambda start, end: _grouped(rows_func(start, end), dimension)
+def _repayment_rate(rows: list[LoanAt]) -> Decimal | None:
+    rows = [row for row in rows if row.due > 0 and row.closed_off == ZERO]
+    due = sum((row.due for row in rows), ZERO)
+    if due == 0:
+        return None
+    repaid = sum((min(row.repaid, row.due) for row in rows), ZERO)
+    return (repaid * 100 / due).quantize(Decimal("0.1"))
 
 
-def _count_breakdown(dimension: str):
-    def compute(start: date, end: date) -> dict:
-        rows = [(_keys(r.loan.case), r.loan.beneficiary_id, Decimal(1)) for r in loans_at(end) if _in_arrears(r)]
-        return {label: int(v) for label, v in _grouped(rows, dimension).items()}
+def _loan_values(start: date, end: date) -> dict[str, Decimal | int | None]:
+    rows = loans_at(end)
+    return {
+        "entraide.outstanding_eur": eur(sum((row.outstanding for row in rows), ZERO)),
+        "entraide.repayment_rate": _repayment_rate(rows),
+        "entraide.cases_in_arrears": sum(1 for row in rows if _in_arrears(row)),
+    }
+
+
+def _loan_breakdowns(dimension: str):
+    """Outstanding capital (loans with some left) and loans in arrears per group, from one reading."""
+
+    def compute(start: date, end: date) -> dict[str, dict]:
+        rows = loans_at(end)
+        owing = [(_keys(r.loan.case), r.loan.beneficiary_id, r.outstanding) for r in rows if r.outstanding > 0]
+        late = [(_keys(r.loan.case), r.loan.beneficiary_id, Decimal(1)) for r in rows if _in_arrears(r)]
+        return {
+            "entraide.outstanding_eur": _grouped(owing, dimension),
+            "entraide.cases_in_arrears": _grouped(late, dimension, count=True),
+        }
 
     return compute
 
@@ -210,7 +249,26 @@ def _count_breakdown(dimension: str):
 DIMENSIONS = ("kind", "campus", "promo_decade")
 
 
+FLOWS, LOANS = "entraide.flows", "entraide.loans"
+
+
+def _view(of_source, code: str):
+    """One metric's breakdowns, read from its source's (for callers that ask a metric directly)."""
+
+    def one(dimension: str):
+        compute = of_source(dimension)
+        return lambda start, end: compute(start, end).get(code, {})
+
+    return {d: one(d) for d in DIMENSIONS}
+
+
 def register_all() -> None:
+    metrics.register_source(
+        metrics.Source(FLOWS, _flow_values, breakdowns={d: _flow_breakdowns(d) for d in DIMENSIONS})
+    )
+    metrics.register_source(
+        metrics.Source(LOANS, _loan_values, breakdowns={d: _loan_breakdowns(d) for d in DIMENSIONS})
+    )
     metrics.register(
         metrics.Metric(
             code="entraide.granted_eur",
@@ -219,7 +277,8 @@ def register_all() -> None:
             func=granted_eur,
             aggregation="sum",
             description="Montants donnés (secours, bourses, aides d'urgence) payés sur la période.",
-            breakdowns={d: _flow_breakdown(_granted_rows, d) for d in DIMENSIONS},
+            source=FLOWS,
+            breakdowns=_view(_flow_breakdowns, "entraide.granted_eur"),
         )
     )
     metrics.register(
@@ -230,7 +289,20 @@ def register_all() -> None:
             func=lent_eur,
             aggregation="sum",
             description="Tranches de prêts d'honneur versées sur la période.",
-            breakdowns={d: _flow_breakdown(_lent_rows, d) for d in DIMENSIONS},
+            source=FLOWS,
+            breakdowns=_view(_flow_breakdowns, "entraide.lent_eur"),
+        )
+    )
+    metrics.register(
+        metrics.Metric(
+            code="entraide.given_or_lent_eur",
+            label="Entraide donnée ou prêtée",
+            unit="eur",
+            func=given_or_lent_eur,
+            aggregation="sum",
+            description="Secours et bourses versés plus tranches de prêts d'honneur versées sur la période.",
+            source=FLOWS,
+            breakdowns=_view(_flow_breakdowns, "entraide.given_or_lent_eur"),
         )
     )
     metrics.register(
@@ -242,7 +314,8 @@ def register_all() -> None:
             aggregation="last",
             description="Capital versé (prêts et créances après appel de caution) non encore remboursé, "
             "remis ni passé en perte, à la fin de la période.",
-            breakdowns={d: _stock_breakdown(lambda r: r.outstanding, d) for d in DIMENSIONS},
+            source=LOANS,
+            breakdowns=_view(_loan_breakdowns, "entraide.outstanding_eur"),
         )
     )
     metrics.register(
@@ -253,6 +326,7 @@ def register_all() -> None:
             func=repayment_rate,
             aggregation="ratio",
             description="Remboursé ÷ échu, sur les prêts dont l'échéancier a commencé (hors remises et pertes).",
+            source=LOANS,
         )
     )
     metrics.register(
@@ -263,6 +337,7 @@ def register_all() -> None:
             func=cases_in_arrears,
             aggregation="last",
             description="Prêts en retard d'au moins huit jours (premier suivi humain) à la fin de la période.",
-            breakdowns={d: _count_breakdown(d) for d in DIMENSIONS},
+            source=LOANS,
+            breakdowns=_view(_loan_breakdowns, "entraide.cases_in_arrears"),
         )
     )

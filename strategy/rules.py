@@ -581,17 +581,102 @@ def change(previous: Decimal | None, current: Decimal | None) -> tuple[Decimal |
 # --------------------------------------------------------------------------- small groups
 
 
+class CellKind(StrEnum):
+    COUNT = "count"  # people (or their files) counted: a group that exists has at least one
+    AMOUNT = "amount"  # euros: a group may sum to zero
+    RATIO = "ratio"  # a percentage of people: `numerator` of them out of `denominator`
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One group of a breakdown: the figure shown and the number of distinct people behind it."""
+
+    value: Decimal
+    people: int
+    numerator: int | None = None
+    denominator: int | None = None
+
+
+def _parts(cell: Cell, kind: CellKind) -> tuple[Decimal, ...]:
+    """The additive quantities a reader can total up: for a percentage, those counted and the others."""
+    if kind == CellKind.RATIO:
+        return (Decimal(cell.numerator or 0), Decimal((cell.denominator or 0) - (cell.numerator or 0)))
+    return (Decimal(cell.value),)
+
+
+def _is_small(cell: Cell, kind: CellKind, min_size: int) -> bool:
+    if cell.people < min_size:
+        return True
+    if kind == CellKind.RATIO:
+        if cell.numerator is None or cell.denominator is None:
+            return True
+        # 3 JP out of 40 payers, or 38 out of 40 (2 who are not): both describe fewer than 5 people
+        return min(cell.numerator, cell.denominator - cell.numerator) < min_size
+    return False
+
+
+def hidden_cells_safe(
+    hidden: Sequence[Cell], visible: Sequence[Cell], kind: CellKind | str, *, min_size: int = MIN_GROUP_SIZE
+) -> bool:
+    """Whether no hidden group can be worked out from what is shown beside it.
+
+    The reader sees the visible groups, the total (so the sum of the hidden ones) and how many are
+    hidden. Each hidden group then lies in an interval: at least its floor (a counted group has one
+    person, an amount may be zero), at most the hidden sum less the others' floors, and, when every
+    figure is a head count, at most the smallest visible group (a group hidden to protect another is
+    never larger than one shown). Safe when each interval holds at least two values, and the hidden
+    groups together still count `min_size` people. Nothing shown (everything hidden) is safe: only
+    the total remains.
+    """
+    kind = CellKind(kind)
+    if not hidden or not visible:
+        return True
+    k = len(hidden)
+    if k < 2 or sum(c.people for c in hidden) < min_size:
+        return False
+    floor = Decimal(1) if kind == CellKind.COUNT else ZERO
+    step = Decimal("0.01") if kind == CellKind.AMOUNT else Decimal(1)
+    head_counts = kind == CellKind.COUNT and all(Decimal(c.value) == c.people for c in (*hidden, *visible))
+    ceiling = min(Decimal(c.value) for c in visible) if head_counts else None
+    for j in range(len(_parts(hidden[0], kind))):
+        total = sum((_parts(c, kind)[j] for c in hidden), ZERO)
+        low, high = floor, total - (k - 1) * floor
+        if ceiling is not None:
+            low, high = max(low, total - (k - 1) * ceiling), min(high, ceiling)
+        if high - low < step:
+            return False
+    return True
+
+
+def suppress_cells(
+    cells: Mapping[str, Cell], kind: CellKind | str, *, min_size: int = MIN_GROUP_SIZE
+) -> tuple[dict[str, Cell], int]:
+    """Hides the groups of fewer than `min_size` people, then as many of the smallest others as it
+    takes for none of them to be worked out from the total (`hidden_cells_safe`).
+
+    Returns (visible groups, number hidden).
+    """
+    kind = CellKind(kind)
+    hidden = {label for label, cell in cells.items() if _is_small(cell, kind, min_size)}
+    candidates = sorted((c.people, Decimal(c.value), label) for label, c in cells.items() if label not in hidden)
+
+    def safe() -> bool:
+        return hidden_cells_safe(
+            [cells[label] for label in sorted(hidden)],
+            [c for label, c in cells.items() if label not in hidden],
+            kind,
+            min_size=min_size,
+        )
+
+    while hidden and candidates and not safe():
+        hidden.add(candidates.pop(0)[2])
+    return {label: cell for label, cell in cells.items() if label not in hidden}, len(hidden)
+
+
 def suppress_small_groups(
     groups: Mapping[str, Decimal | int], *, min_size: int = MIN_GROUP_SIZE
 ) -> tuple[dict[str, Decimal | int], int]:
-    """Hides groups of fewer than `min_size` people; returns (visible groups, number hidden).
-
-    If exactly one group would be hidden, the next smallest is hidden too: otherwise its figure
-    could be worked out from the total.
-    """
-    small = {k for k, v in groups.items() if v < min_size}
-    if len(small) == 1 and len(groups) > 1:
-        rest = sorted((v, k) for k, v in groups.items() if k not in small)
-        small.add(rest[0][1])
-    visible = {k: v for k, v in groups.items() if k not in small}
-    return visible, len(small)
+    """Head counts per group: hides the small ones and those that would give them away (`suppress_cells`)."""
+    cells = {k: Cell(Decimal(v), int(v)) for k, v in groups.items()}
+    visible, hidden = suppress_cells(cells, CellKind.COUNT, min_size=min_size)
+    return {k: groups[k] for k in visible}, hidden

@@ -541,14 +541,17 @@ class Series:
 
 
 PANEL_METRICS = [
-    # code, French label, unit, stock?
+    # code, French label (when the registry lacks it), unit
     ("members.payers", "Cotisants", "count"),
     ("members.jp_payers", "Cotisants Jeunes Promotions", "count"),
     ("members.jp_share", "Part des JP parmi les cotisants", "percent"),
     ("members.returning", "Membres revenus après radiation", "count"),
+    ("members.jp_uptake", "Diplômés ayant cotisé dans leurs trois premières années", "percent"),
+    ("members.jp_to_full", "Anciens JP passés au tarif normal", "percent"),
     ("reminders.conversion", "Cotisations réglées dans les 30 jours après une relance", "percent"),
     ("volunteers.active", "Bénévoles actifs", "count"),
     ("volunteers.charter_signed_current", "Bénévoles ayant signé la charte en vigueur", "count"),
+    ("entraide.given_or_lent_eur", "Entraide : montants donnés ou prêtés", "eur"),
     ("entraide.granted_eur", "Entraide : secours accordés", "eur"),
     ("entraide.lent_eur", "Entraide : prêts d'honneur accordés", "eur"),
     ("entraide.outstanding_eur", "Entraide : encours des prêts", "eur"),
@@ -556,21 +559,55 @@ PANEL_METRICS = [
     ("entraide.cases_in_arrears", "Entraide : dossiers en retard de remboursement", "count"),
 ]
 FIRST_YEAR = 2017
-BREAKDOWNS = ("campus", "promo_decade")
+# Breakdowns shown year by year (the members' figures) or for the current year only (the others:
+# their breakdowns read every loan or engagement, once a year is enough for the Bureau).
+BREAKDOWNS_OVER_YEARS = {
+    "members.payers": ("campus", "promo_decade"),
+    "members.jp_payers": ("jp_tier", "campus", "promo_decade"),
+    "members.jp_share": ("campus", "promo_decade"),
+    "members.returning": ("campus", "promo_decade"),
+}
+BREAKDOWNS_THIS_YEAR = ("campus", "promo_decade", "kind", "structure", "promotion")
+BREAKDOWN_LABELS = {
+    "campus": "Par campus",
+    "promo_decade": "Par décennie de promotion",
+    "jp_tier": "Par palier JP (années depuis le diplôme)",
+    "kind": "Par nature de bénéficiaire",
+    "structure": "Par type de structure",
+    "promotion": "Par promotion (diplômés trois ans avant l'année)",
+}
 
 
-def _registry_year(code: str, year: int, today: date) -> tuple[Decimal | None, bool]:
-    start = date(year, 1, 1)
-    end = min(date(year, 12, 31), today)
-    result = computed.compute(code, start, end)
-    return result.value, result.available
+def _year_period(year: int, today: date) -> tuple[date, date]:
+    return date(year, 1, 1), min(date(year, 12, 31), today)
+
+
+def _breakdown_table(code: str, name: str, years: list[int], found: dict, today: date) -> dict | None:
+    """One breakdown as a table: a row per group, a column per year, hidden groups counted per year."""
+    columns = []
+    for year in years:
+        result = found.get((code, name, *_year_period(year, today)))
+        if result is not None and (result[0] or result[1]):
+            columns.append((year, result))
+    if not columns:
+        return None
+    labels = sorted({label for _y, (groups, _h) in columns for label in groups})
+    return {
+        "name": name,
+        "label": BREAKDOWN_LABELS.get(name, name),
+        "years": [year for year, _r in columns],
+        "rows": [[label, [num(groups.get(label)) for _y, (groups, _h) in columns]] for label in labels],
+        # when every group of a year is hidden, only the total shows: how many groups it spans is not said
+        "hidden": [hidden if groups else "all" for _y, (groups, hidden) in columns],
+    }
 
 
 def community_figures(*, today: date | None = None) -> dict:
     """Members, volunteers and entraide per year since 2017, through the metrics registry only.
 
-    Official values stored for an indicator bound to the metric win; the 2017–2019 figures of the
-    2019 annual report fill the years before the application; the registry fills the rest (cached).
+    Official values stored for an indicator bound to the metric win; the figures of the 2019 annual
+    report fill the years before the application; the registry fills the rest (cached). Breakdowns
+    hide groups of fewer than 5 people and those that would give them away from the total shown.
     """
     today = today or timezone.localdate()
     stored: dict[str, dict[int, Decimal]] = defaultdict(dict)
@@ -599,9 +636,28 @@ def community_figures(*, today: date | None = None) -> dict:
     years = list(range(FIRST_YEAR, today.year + 1))
 
     def build() -> dict:
+        available = {code: computed.metric_or_none(code) for code, *_ in PANEL_METRICS}
+        wanted = [
+            (code, *_year_period(year, today))
+            for code, *_ in PANEL_METRICS
+            if available[code]
+            for year in years
+            if year not in stored.get(code, {}) and year not in history.ANNUAL_REPORT_2019.get(code, {})
+        ]
+        results = computed.compute_cached(wanted)  # one pass per source and year
+        asked = []
+        for code, *_ in PANEL_METRICS:
+            metric = available[code]
+            if metric is None:
+                continue
+            names = [n for n in BREAKDOWNS_THIS_YEAR if n in _breakdown_names(metric)]
+            asked += [(code, name, *_year_period(today.year, today)) for name in names]
+            for name in BREAKDOWNS_OVER_YEARS.get(code, ()):
+                asked += [(code, name, *_year_period(year, today)) for year in years]
+        found = computed.breakdowns_many(asked)
         out = {}
         for code, label, unit in PANEL_METRICS:
-            metric = computed.metric_or_none(code)
+            metric = available[code]
             values, sources = [], []
             for year in years:
                 if year in stored.get(code, {}):
@@ -610,20 +666,25 @@ def community_figures(*, today: date | None = None) -> dict:
                 elif year in history.ANNUAL_REPORT_2019.get(code, {}):
                     values.append(num(history.ANNUAL_REPORT_2019[code][year]))
                     sources.append("report")
+                elif metric is None:
+                    values.append(None)
+                    sources.append("")
                 else:
-                    value, available = _registry_year(code, year, today) if metric else (None, False)
-                    values.append(num(value))
-                    sources.append("live" if year == today.year and available else ("registry" if available else ""))
-            breakdowns = {}
-            if metric:
-                for name in BREAKDOWNS:
-                    result = computed.breakdown(code, name, date(today.year, 1, 1), today)
-                    if result is not None:
-                        groups, hidden = result
-                        breakdowns[name] = {
-                            "groups": [[k, num(v)] for k, v in sorted(groups.items())],
-                            "hidden": hidden,
-                        }
+                    result = results[(code, *_year_period(year, today))]
+                    values.append(num(result.value))
+                    if not result.available:
+                        sources.append("")
+                    else:
+                        sources.append("live" if year == today.year else "registry")
+            tables = []
+            if metric is not None:
+                over_years = BREAKDOWNS_OVER_YEARS.get(code, ())
+                for name in dict.fromkeys([*over_years, *BREAKDOWNS_THIS_YEAR]):
+                    if name not in over_years and name not in _breakdown_names(metric):
+                        continue
+                    table = _breakdown_table(code, name, years if name in over_years else [today.year], found, today)
+                    if table is not None:
+                        tables.append(table)
             out[code] = {
                 "code": code,
                 "label": metric.label if metric else label,
@@ -632,13 +693,21 @@ def community_figures(*, today: date | None = None) -> dict:
                 "years": years,
                 "values": values,
                 "sources": sources,
-                "breakdowns": breakdowns,
+                "breakdowns": tables,
             }
         return out
 
     stored_key = hashlib.sha256(repr(sorted((k, sorted(v.items())) for k, v in stored.items())).encode())
     series = computed.cached(f"community:{today.isoformat()}:{stored_key.hexdigest()[:16]}", build)
     return {"as_of": iso(today), "years": years, "series": series, "source_note": history.SOURCE_NOTE}
+
+
+def _breakdown_names(metric) -> set[str]:
+    from soce.lib import metrics
+
+    names = set(metric.breakdowns)
+    source = metrics.get_source(metric.source) if metric.source else None
+    return names | set(source.breakdowns if source else ())
 
 
 # --------------------------------------------------------------------------- board pack

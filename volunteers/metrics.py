@@ -1,4 +1,8 @@
-"""Indicateurs du bénévolat pour le pilotage (enregistrés dans apps.py)."""
+"""Indicateurs du bénévolat pour le pilotage (enregistrés dans apps.py).
+
+Les ventilations rendent tous les groupes avec leur effectif (`Group`) : le pilotage masque les
+petits groupes et ceux qui les trahiraient par soustraction du total.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from soce.lib.metrics import MIN_GROUP_SIZE, Metric
+from soce.lib.metrics import Group, Metric
 
 from . import selectors
 from .models import CharterSignature, Engagement, Review, StructureKind
@@ -23,14 +27,17 @@ def active_volunteers(start: date, end: date) -> int:
     return _serving_on(end).values("volunteer").distinct().count()
 
 
-def active_by_structure(start: date, end: date) -> dict[str, int]:
-    rows = _serving_on(end).values("mission__structure_kind").annotate(n=Count("volunteer", distinct=True)).order_by()
+def _by_structure(qs) -> dict[str, Group]:
+    rows = qs.values("mission__structure_kind").annotate(n=Count("volunteer", distinct=True)).order_by()
     labels = dict(StructureKind.choices)
     return {
-        str(labels.get(r["mission__structure_kind"], r["mission__structure_kind"])): r["n"]
-        for r in rows
-        if r["n"] >= MIN_GROUP_SIZE
+        str(labels.get(r["mission__structure_kind"], r["mission__structure_kind"])): Group(r["n"], r["n"]) for r in rows
     }
+
+
+def active_by_structure(start: date, end: date) -> dict[str, Group]:
+    """Volunteers serving per kind of structure (one who serves in two kinds counts in both)."""
+    return _by_structure(_serving_on(end))
 
 
 def _signed_current_qs(end: date):
@@ -53,17 +60,9 @@ def charter_signed_current(start: date, end: date) -> int | None:
     return qs.values("volunteer").distinct().count()
 
 
-def signed_current_by_structure(start: date, end: date) -> dict[str, int]:
+def signed_current_by_structure(start: date, end: date) -> dict[str, Group]:
     qs = _signed_current_qs(end)
-    if qs is None:
-        return {}
-    rows = qs.values("mission__structure_kind").annotate(n=Count("volunteer", distinct=True)).order_by()
-    labels = dict(StructureKind.choices)
-    return {
-        str(labels.get(r["mission__structure_kind"], r["mission__structure_kind"])): r["n"]
-        for r in rows
-        if r["n"] >= MIN_GROUP_SIZE
-    }
+    return {} if qs is None else _by_structure(qs)
 
 
 def reviews_overdue(start: date, end: date) -> int:

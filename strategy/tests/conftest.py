@@ -26,12 +26,15 @@ def _fresh_cache():
 @pytest.fixture
 def registry():
     """An empty metrics registry for the test; the real one is put back afterwards."""
-    saved = dict(metrics._METRICS)
+    saved, saved_sources = dict(metrics._METRICS), dict(metrics._SOURCES)
     metrics._METRICS.clear()
+    metrics._SOURCES.clear()
     computed.invalidate()
     yield metrics
     metrics._METRICS.clear()
     metrics._METRICS.update(saved)
+    metrics._SOURCES.clear()
+    metrics._SOURCES.update(saved_sources)
 
 
 def constant_metric(code: str, values: dict[int, int | Decimal], unit: str = "count", **kwargs) -> metrics.Metric:

@@ -108,7 +108,10 @@ def test_metrics(volunteer_member, engagement, v8, today):
     services.charter_paper_record(volunteer=volunteer_member, version=v8, signed_at=v8.published_at, by=None)
     assert metrics.get("volunteers.active").func(today, today) == 1
     assert metrics.get("volunteers.charter_signed_current").func(today, today) == 1
-    assert metrics.get("volunteers.active").breakdowns["structure"](today, today) == {}  # fewer than 5: hidden
+    # every group with its head count: the Bureau's dashboard hides those under 5
+    assert metrics.get("volunteers.active").breakdowns["structure"](today, today) == {
+        "Groupe territorial (GT)": metrics.Group(1, 1)
+    }
 
 
 def test_demo_seeder_builds_every_state_and_sealed_charters(today):
