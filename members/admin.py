@@ -552,7 +552,8 @@ def _zip_receipts(receipts) -> HttpResponse:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for receipt in receipts[:2000]:
-            archive.writestr(f"recu-{receipt.number}.pdf", services.tax_receipt_pdf(receipt=receipt))
+            suffix = "-annule" if receipt.cancelled_at else ""
+            archive.writestr(f"recu-{receipt.number}{suffix}.pdf", services.tax_receipt_pdf(receipt=receipt))
     response = HttpResponse(buffer.getvalue(), content_type="application/zip")
     response["Content-Disposition"] = 'attachment; filename="recus-fiscaux.zip"'
     return response
@@ -799,10 +800,30 @@ class PaymentAdmin(ImportExportMixin, SimpleHistoryAdmin):
         )
 
 
+class ReceiptValidityFilter(admin.SimpleListFilter):
+    title = _("validité")
+    parameter_name = "validite"
+
+    def lookups(self, request, model_admin):
+        return [("valides", _("Valides")), ("annules", _("Annulés"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "valides":
+            return queryset.filter(cancelled_at__isnull=True)
+        if self.value() == "annules":
+            return queryset.filter(cancelled_at__isnull=False)
+        return queryset
+
+
 @admin.register(TaxReceipt)
 class TaxReceiptAdmin(ExportMixin, admin.ModelAdmin):
     resource_classes = [TaxReceiptResource]
     change_list_template = "admin/members/taxreceipt/change_list.html"
+
+    def get_export_queryset(self, request):
+        # The year-end declaration lists the receipts that hold: cancelled ones keep their number but are not
+        # declared, whatever the filters of the list.
+        return super().get_export_queryset(request).filter(cancelled_at__isnull=True).select_related("cotisation")
 
     def get_urls(self):
         return [
@@ -839,8 +860,8 @@ class TaxReceiptAdmin(ExportMixin, admin.ModelAdmin):
         }
         return render(request, "admin/members/taxreceipt/generate.html", context)
 
-    list_display = ("number", "year", "member", "amount_eur", "payment_date", "issued_at")
-    list_filter = ("year",)
+    list_display = ("number", "year", "member", "amount_eur", "payment_date", "issued_at", "cancelled")
+    list_filter = ("year", ReceiptValidityFilter)
     search_fields = ("=number", "^member__last_name")
     list_select_related = ("member",)
     readonly_fields = [f.name for f in TaxReceipt._meta.fields]
@@ -855,6 +876,14 @@ class TaxReceiptAdmin(ExportMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("annulé"))
+    def cancelled(self, obj):
+        if obj.cancelled_at is None:
+            return ""
+        return format_html(
+            "{} {} : {}", _("annulé le"), timezone.localtime(obj.cancelled_at).strftime("%d/%m/%Y"), obj.cancel_reason
+        )
 
     @admin.action(description=_("Télécharger les PDF (ZIP)"), permissions=["view"])
     def download(self, request, queryset):

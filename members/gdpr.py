@@ -259,7 +259,14 @@ def member_data(*, member: Member) -> dict[str, Any]:
             for p in payments
         ],
         "tax_receipts": [
-            {"number": r.number, "year": r.year, "amount_eur": r.amount_eur, "issued_at": r.issued_at}
+            {
+                "number": r.number,
+                "year": r.year,
+                "amount_eur": r.amount_eur,
+                "issued_at": r.issued_at,
+                "cancelled_at": r.cancelled_at,
+                "cancel_reason": r.cancel_reason,
+            }
             for r in TaxReceipt.objects.filter(member=member).order_by("year", "sequence")
         ],
         "history": [

@@ -734,14 +734,19 @@ class ReceiptSequence(models.Model):
 
 
 class TaxReceipt(models.Model):
-    """Reçu fiscal (Cerfa n° 11580): its number and content never change once issued."""
+    """Reçu fiscal (Cerfa n° 11580): its number and content never change once issued.
+
+    When the cotisation it covers stops being paid (a payment reversed), the receipt is cancelled, never
+    deleted: it keeps its number (the sequence stays unbroken), is marked « annulé » with a date and a reason,
+    and leaves the year's declaration. Paying again issues a new receipt with a new number.
+    """
 
     public_id = models.UUIDField(_("référence publique"), default=uuid.uuid4, unique=True, editable=False)
     year = models.PositiveSmallIntegerField(_("année d'émission"))
     sequence = models.PositiveIntegerField(_("numéro d'ordre"))
     number = models.CharField(_("numéro"), max_length=20, unique=True)
-    cotisation = models.OneToOneField(
-        Cotisation, verbose_name=_("cotisation"), on_delete=models.PROTECT, related_name="tax_receipt"
+    cotisation = models.ForeignKey(
+        Cotisation, verbose_name=_("cotisation"), on_delete=models.PROTECT, related_name="tax_receipts"
     )
     member = models.ForeignKey(
         Member, verbose_name=_("donateur"), on_delete=models.PROTECT, related_name="tax_receipts"
@@ -756,6 +761,8 @@ class TaxReceipt(models.Model):
     issued_at = models.DateTimeField(_("émis le"), default=timezone.now)
     pdf = models.FileField(_("PDF"), storage=private_storage, upload_to="receipts/", blank=True)
     pdf_sha256 = models.CharField(_("empreinte SHA-256 du PDF"), max_length=64, blank=True)
+    cancelled_at = models.DateTimeField(_("annulé le"), null=True, blank=True)
+    cancel_reason = models.CharField(_("motif de l'annulation"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("reçu fiscal")
@@ -764,7 +771,17 @@ class TaxReceipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["year", "sequence"], name="receipt_sequence_unique"),
             models.CheckConstraint(condition=Q(amount_eur__gt=0), name="receipt_amount_positive"),
+            models.UniqueConstraint(
+                fields=["cotisation"], condition=Q(cancelled_at__isnull=True), name="receipt_one_valid_per_cotisation"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | ~Q(cancel_reason=""), name="receipt_cancel_has_reason"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"Reçu n° {self.number}"
+        return f"Reçu n° {self.number}" + (" (annulé)" if self.cancelled_at else "")
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None

@@ -17,7 +17,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from soce.lib.exceptions import BusinessError
 
 from . import services
-from .models import Campus, Category, Cotisation, Member, Payment, PaymentMethod
+from .models import Campus, Category, Cotisation, Member, Payment, PaymentMethod, TaxReceipt
 from .promo import parse_promo
 
 METHOD_ALIASES = {
@@ -264,8 +264,9 @@ class PaymentResource(resources.ModelResource):
         instance.recorded_at = payment.recorded_at
 
 
-class TaxReceiptResource(resources.Resource):
-    """The year's receipts for the association's declaration to the tax administration."""
+class TaxReceiptResource(resources.ModelResource):
+    """The year's receipts for the association's declaration to the tax administration (the admin exports the
+    valid ones only: a cancelled receipt keeps its number but is not declared)."""
 
     numero = fields.Field(column_name="numéro", attribute="number")
     date = fields.Field(column_name="date d'émission", attribute="issued_at", widget=widgets.DateWidget("%d/%m/%Y"))
@@ -280,6 +281,7 @@ class TaxReceiptResource(resources.Resource):
     mode = fields.Field(column_name="mode de versement", attribute="payment_method")
 
     class Meta:
+        model = TaxReceipt
         fields = (
             "numero",
             "date",

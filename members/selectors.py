@@ -36,15 +36,17 @@ def group_memberships_of(*, member: Member):
 
 
 def cotisations_of(*, member: Member):
-    """A member's cotisations, newest first, with payments and receipt (3 queries)."""
+    """A member's cotisations, newest first, with payments and receipts, cancelled ones included (3 queries)."""
     from django.db.models import Prefetch
 
-    from .models import Cotisation, Payment
+    from .models import Cotisation, Payment, TaxReceipt
 
     return (
         Cotisation.objects.filter(member=member)
-        .select_related("tax_receipt")
-        .prefetch_related(Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "id")))
+        .prefetch_related(
+            Prefetch("payments", queryset=Payment.objects.order_by("paid_on", "id")),
+            Prefetch("tax_receipts", queryset=TaxReceipt.objects.order_by("-year", "-sequence")),
+        )
         .order_by("-year")
     )
 

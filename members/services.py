@@ -10,7 +10,7 @@ from functools import partial
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Exists, Max, OuterRef, Q, Sum
 from django.utils import timezone
 
 from soce.lib.audit import audit_log
@@ -344,6 +344,10 @@ def _recompute(cotisation: Cotisation, *, by, note: str = "") -> None:
     else:
         target = CotisationStatus.DUE
     paid_changed = paid != cotisation.paid_eur
+    if cotisation.status == CotisationStatus.PAID and (target != CotisationStatus.PAID or paid_changed):
+        # The receipt certified this very amount received for a paid cotisation: it no longer holds. It is
+        # cancelled (kept in the numbering); if the cotisation is still paid, a new one is issued below.
+        _tax_receipt_cancel_valid(cotisation, reason=note or "Montant réglé modifié", by=by)
     if target != cotisation.status:
         extra = {"paid_at": timezone.now()} if target == CotisationStatus.PAID else {"paid_at": None}
         if target == CotisationStatus.PAID:
@@ -519,10 +523,11 @@ def tax_receipt_issue(*, cotisation: Cotisation) -> TaxReceipt | None:
     """Numbers a receipt for a paid cotisation, once (side effects: sequence bump, INSERT, PDF after commit).
 
     The number is taken under a row lock in the same transaction as the receipt: no gaps, no doubles.
+    A cancelled receipt is never reused: a cotisation paid again gets a new receipt with a new number.
     """
     with transaction.atomic():
         cotisation = Cotisation.objects.select_for_update().select_related("member").get(pk=cotisation.pk)
-        existing = TaxReceipt.objects.filter(cotisation=cotisation).first()
+        existing = TaxReceipt.objects.filter(cotisation=cotisation, cancelled_at__isnull=True).first()
         if existing is not None or cotisation.status != CotisationStatus.PAID:
             return existing
         conf = AssociationSettings.load()
@@ -531,7 +536,12 @@ def tax_receipt_issue(*, cotisation: Cotisation) -> TaxReceipt | None:
         amount = (dues_part if conf.dues_tax_deductible else ZERO) + gift_part
         if amount <= 0:
             return None
-        last = cotisation.payments.filter(kind=PaymentKind.PAYMENT).order_by("-paid_on").first()
+        # The latest payment still standing (a reversed one is no longer a payment received).
+        last = (
+            cotisation.payments.filter(kind=PaymentKind.PAYMENT, reversed_by__isnull=True)
+            .order_by("-paid_on", "-recorded_at", "-pk")
+            .first()
+        )
         year = today().year
         ReceiptSequence.objects.get_or_create(year=year)
         sequence = ReceiptSequence.objects.select_for_update().get(year=year)
@@ -558,6 +568,37 @@ def tax_receipt_issue(*, cotisation: Cotisation) -> TaxReceipt | None:
     return receipt
 
 
+def _tax_receipt_cancel_valid(cotisation: Cotisation, *, reason: str, by) -> TaxReceipt | None:
+    receipt = TaxReceipt.objects.select_for_update().filter(cotisation=cotisation, cancelled_at__isnull=True).first()
+    if receipt is not None:
+        tax_receipt_cancel(receipt=receipt, reason=reason, by=by)
+    return receipt
+
+
+@transaction.atomic
+def tax_receipt_cancel(*, receipt: TaxReceipt, reason: str, by) -> TaxReceipt:
+    """Cancels a receipt: kept with its number, marked « annulé » with date and reason, out of the declaration.
+
+    Side effects: UPDATE, audit row, the PDF rendered again after commit with the cancellation (the file
+    issued before is kept in the storage).
+    """
+    if not reason.strip():
+        raise BusinessError("Indiquez le motif de l'annulation du reçu.")
+    locked = TaxReceipt.objects.select_for_update().get(pk=receipt.pk)
+    if locked.cancelled_at is not None:
+        raise BusinessError(f"Le reçu n° {locked.number} est déjà annulé.")
+    now = timezone.now()
+    TaxReceipt.objects.filter(pk=locked.pk).update(
+        cancelled_at=now, cancel_reason=reason.strip()[:200], pdf="", pdf_sha256=""
+    )
+    receipt.cancelled_at, receipt.cancel_reason, receipt.pdf, receipt.pdf_sha256 = now, reason.strip()[:200], "", ""
+    audit_log(receipt, action="receipt.cancel", by=by, note=reason, data={"number": receipt.number})
+    from .tasks import tax_receipt_render_task
+
+    transaction.on_commit(partial(tax_receipt_render_task.delay, receipt.pk))
+    return receipt
+
+
 def tax_receipt_pdf(*, receipt: TaxReceipt) -> bytes:
     """The receipt's PDF: rendered and stored the first time, the stored bytes afterwards (side effect: file)."""
     if receipt.pdf:
@@ -572,7 +613,8 @@ def tax_receipt_pdf(*, receipt: TaxReceipt) -> bytes:
             receipt.pdf = locked.pdf
             with locked.pdf.open("rb") as fh:
                 return fh.read()
-        locked.pdf.save(f"{receipt.year}/recu-{receipt.number}.pdf", ContentFile(data), save=False)
+        suffix = "-annule" if locked.cancelled_at else ""
+        locked.pdf.save(f"{receipt.year}/recu-{receipt.number}{suffix}.pdf", ContentFile(data), save=False)
         locked.pdf_sha256 = hashlib.sha256(data).hexdigest()
         locked.save(update_fields=["pdf", "pdf_sha256"])
         receipt.pdf, receipt.pdf_sha256 = locked.pdf, locked.pdf_sha256
@@ -580,7 +622,8 @@ def tax_receipt_pdf(*, receipt: TaxReceipt) -> bytes:
 
 
 def receipts_total(year: int):
-    return TaxReceipt.objects.filter(year=year).aggregate(s=Sum("amount_eur"))["s"] or ZERO
+    """The total of the receipts issued in `year` that still hold (cancelled ones are not declared)."""
+    return TaxReceipt.objects.filter(year=year, cancelled_at__isnull=True).aggregate(s=Sum("amount_eur"))["s"] or ZERO
 
 
 @transaction.atomic
@@ -598,7 +641,8 @@ def tax_receipts_issue_missing(*, year: int) -> list[int]:
 
     Side effects: receipt rows (one transaction each, so the numbering stays gap-free under concurrency).
     """
-    missing = Cotisation.objects.filter(year=year, status=CotisationStatus.PAID, tax_receipt__isnull=True)
+    valid = TaxReceipt.objects.filter(cotisation=OuterRef("pk"), cancelled_at__isnull=True)
+    missing = Cotisation.objects.filter(year=year, status=CotisationStatus.PAID).exclude(Exists(valid))
     for cotisation in missing.iterator(chunk_size=1000):
         tax_receipt_issue(cotisation=cotisation)
     return list(TaxReceipt.objects.filter(cotisation__year=year, pdf="").order_by("pk").values_list("pk", flat=True))

@@ -267,7 +267,7 @@ def test_receipts_zip_for_staff_with_the_permission(staff_client, paid_dues):
     import zipfile
 
     member = MemberFactory()
-    receipt = paid_dues(member).tax_receipt
+    receipt = paid_dues(member).tax_receipts.get()
     response = staff_client.post(
         "/admin/members/member/", {"action": "download_receipts", "_selected_action": [member.pk]}
     )

@@ -265,3 +265,63 @@ def test_resignation_needs_a_reason_and_paying_again_brings_the_member_back(staf
     cot = services.cotisation_open(member=Member.objects.get(pk=member.pk), year=2026, by=None)
     _pay(cot, "110", staff_user)
     assert Member.objects.get(pk=member.pk).status == Lifecycle.ACTIVE
+
+
+def _export_receipts_csv(client, year: int) -> str:
+    """The year-end declaration export, as staff download it from the receipts list."""
+    url = f"/admin/members/taxreceipt/export/?year__exact={year}"
+    form = client.get(url).context["form"]
+    csv_format = next(value for value, label in form.fields["format"].choices if str(label).lower() == "csv")
+    data = {"format": csv_format, "resource": "0"}
+    data.update({name: "on" for name in form.fields if name.startswith("taxreceiptresource_")})
+    response = client.post(url, data)
+    assert response.status_code == 200, response
+    return response.content.decode("utf-8-sig")
+
+
+def test_a_reversal_cancels_the_receipt_and_paying_again_issues_a_new_number(
+    staff_user, staff_client, member, member_client, django_capture_on_commit_callbacks
+):
+    Member.objects.filter(pk=member.pk).update(entry_year=1990, graduation_year=1993)
+    cot = services.cotisation_open(member=member, year=2026, by=None)
+    with django_capture_on_commit_callbacks(execute=True):
+        payment = _pay(cot, "110", staff_user)
+    first = TaxReceipt.objects.get(cotisation=cot)
+    assert first.number == "2026-000001" and services.receipts_total(2026) == Decimal("110.00")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.payment_reverse(payment=payment, reason="Chèque sans provision", by=staff_user)
+    first.refresh_from_db()
+    assert first.cancelled_at is not None and first.cancel_reason == "Contre-passation : Chèque sans provision"
+    assert services.receipts_total(2026) == 0
+    assert services.tax_receipt_issue(cotisation=cot) is None  # not paid: no valid receipt, none reused
+    cancelled_pdf = services.tax_receipt_pdf(receipt=first)
+    text = PdfReader(io.BytesIO(cancelled_pdf)).pages[0].extract_text()
+    assert "REÇU ANNULÉ" in text and "2026-000001" in text and "Chèque sans provision" in text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _pay(cot, "110", staff_user, method="transfer")
+    second = TaxReceipt.objects.get(cotisation=cot, cancelled_at__isnull=True)
+    assert second.number == "2026-000002" and second.pk != first.pk and second.payment_method == "transfer"
+    assert services.tax_receipt_issue(cotisation=cot) == second
+    # the numbering stays unbroken: the cancelled receipt keeps its number
+    assert list(TaxReceipt.objects.filter(year=2026).order_by("sequence").values_list("sequence", flat=True)) == [1, 2]
+    assert services.receipts_total(2026) == Decimal("110.00")
+
+    export = _export_receipts_csv(staff_client, 2026)
+    assert "2026-000002" in export and "2026-000001" not in export
+
+    dues = member_client.get("/cotisation/").content.decode().replace("&#x27;", "'")
+    assert "2026-000002" in dues and "2026-000001" in dues
+    assert "annulé le 22/11/2026 : Contre-passation : Chèque sans provision" in dues
+    listing = staff_client.get("/admin/members/taxreceipt/?validite=annules").content.decode()
+    assert "2026-000001" in listing and "2026-000002" not in listing
+
+
+def test_cancelling_needs_a_reason_and_happens_once(paid_dues, member, staff_user):
+    receipt = paid_dues(member).tax_receipts.get()
+    with pytest.raises(BusinessError, match="motif"):
+        services.tax_receipt_cancel(receipt=receipt, reason=" ", by=staff_user)
+    services.tax_receipt_cancel(receipt=receipt, reason="Erreur de saisie", by=staff_user)
+    with pytest.raises(BusinessError, match="déjà annulé"):
+        services.tax_receipt_cancel(receipt=receipt, reason="encore", by=staff_user)
