@@ -1,37 +1,44 @@
-"""A real Celery worker on Redis: a step run twice, or interrupted and restarted, sends each e-mail once."""
+"""Real Celery workers on Redis: a step run twice sends each e-mail once; a worker killed (SIGKILL)
+in the middle of a step, then a new worker and run, still send each e-mail exactly once."""
+
+import email
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
 from soce.lib.models import EmailStatus, OutgoingEmail
 from soce.lib.reminders import services
 from soce.lib.reminders.models import Delivery, Step, StepStatus
-from soce.lib.reminders.registry import AudienceRule, Recipient, register
+from soce.lib.reminders.tests.worker_rule import N
 
-N = 40
-STATE = {"fail_after": None}
-
-
-def _people(step, today):
-    for i in range(N):
-        if STATE["fail_after"] is not None and i >= STATE["fail_after"]:
-            raise SystemExit("le worker meurt au milieu du lot")  # not an Exception: like a killed process
-        yield Recipient(key=f"p-{i}", to=f"p{i}@exemple.fr", context={"name": f"P{i}"}, member_id=i)
+QUEUE = "reminders-kill-test"
 
 
-register(AudienceRule(code="tests.worker_people", label="Personnes (worker)", build=_people))
-
-
-def _wait_sent(expected: int, timeout: float = 30):
-    import time
-
+def _wait(condition, what: str, timeout: float = 30, log: Path | None = None):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if OutgoingEmail.objects.filter(status=EmailStatus.SENT).count() >= expected:
+        if condition():
             return
-        time.sleep(0.2)
-    raise AssertionError(f"{OutgoingEmail.objects.filter(status=EmailStatus.SENT).count()} envoyés sur {expected}")
+        time.sleep(0.1)
+    tail = log.read_text()[-3000:] if log is not None and log.exists() else ""
+    raise AssertionError(f"{what} : délai dépassé\n{tail}")
+
+
+def _wait_sent(expected: int, timeout: float = 30, log: Path | None = None):
+    _wait(
+        lambda: OutgoingEmail.objects.filter(status=EmailStatus.SENT).count() >= expected,
+        f"{OutgoingEmail.objects.filter(status=EmailStatus.SENT).count()} envoyés sur {expected}",
+        timeout,
+        log,
+    )
 
 
 @pytest.fixture
@@ -39,8 +46,7 @@ def step(transactional_db):
     from django.db import connection
 
     if connection.vendor == "sqlite":
-        pytest.skip("concurrent writes from the worker thread need PostgreSQL (CI runs them there)")
-    STATE["fail_after"] = None
+        pytest.skip("concurrent writes from the worker need PostgreSQL (CI runs them there)")
     return services.step_ensure(
         code="worker-step",
         name="Rappel",
@@ -67,19 +73,131 @@ def test_the_same_step_run_twice_sends_each_email_once(celery_worker_on_redis, s
 
 
 @pytest.mark.celery_worker
-def test_a_run_killed_midway_then_restarted_sends_each_email_once(celery_worker_on_redis, step, mailoutbox):
+def test_a_run_that_finds_a_dead_claim_comes_back_when_its_lease_expires(celery_worker_on_redis, step, settings):
     from soce.lib.reminders.tasks import step_run
 
-    STATE["fail_after"] = 25
-    with pytest.raises(SystemExit):
-        services.step_run(step=step, batch_size=10)  # dies after two committed batches
-    assert Delivery.objects.count() == 20
-    _wait_sent(20)
-    # The claim of the dead run is still there: a new run waits for it to go stale.
-    Step.objects.filter(pk=step.pk).update(claimed_at=timezone.now() - services.CLAIM_TIMEOUT)
-    STATE["fail_after"] = None
-    assert step_run.delay(step.pk).get(timeout=60) == N - 20
-    _wait_sent(N)
-    assert OutgoingEmail.objects.count() == N
-    assert len(mail.outbox) == N
-    assert len({m.to[0] for m in mail.outbox}) == N
+    settings.REMINDERS_CLAIM_LEASE_SECONDS = 1
+    Step.objects.filter(pk=step.pk).update(claimed_at=timezone.now())  # a run whose worker just died
+    assert step_run.delay(step.pk).get(timeout=30) == N  # busy at first, then retried and taken over
+    _wait_sent(N)  # (and the worker idle before the database is flushed)
+    step.refresh_from_db()
+    assert step.status == StepStatus.DONE and step.claimed_at is None
+
+
+# --- A worker process killed mid-step -------------------------------------------------------------
+
+
+class Workers:
+    """Celery workers in subprocesses, on the test database and a Redis queue of their own."""
+
+    def __init__(self, tmp_path: Path):
+        from django.db import connection
+
+        db = connection.settings_dict
+        self.maildir = tmp_path / "mails"
+        self.maildir.mkdir()
+        self.log = tmp_path / "workers.log"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "soce.lib.reminders.tests.worker_settings",
+            "DATABASE_URL": (
+                f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST'] or '127.0.0.1'}:"
+                f"{db['PORT'] or 5432}/{db['NAME']}"
+            ),
+            "CELERY_BROKER_URL": settings.CELERY_TEST_BROKER_URL,
+            "SOCE_TEST_QUEUE": QUEUE,
+            "SOCE_TEST_MAILDIR": str(self.maildir),
+            "SOCE_TEST_RECIPIENT_DELAY": "0.05",
+        }
+        self.procs: list[subprocess.Popen] = []
+
+    def start(self) -> subprocess.Popen:
+        with self.log.open("a") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "soce.lib.reminders.tests.run_worker"],
+                cwd=settings.BASE_DIR,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        self.procs.append(proc)
+        return proc
+
+    def delivered(self) -> list[str]:
+        """Recipients of the e-mails the workers actually handed to the (file) backend."""
+        to = []
+        for path in sorted(self.maildir.iterdir()):
+            for chunk in path.read_bytes().split(b"\n" + b"-" * 79 + b"\n"):
+                if chunk.strip():
+                    to.append(email.message_from_bytes(chunk)["To"])
+        return to
+
+    def stop(self):
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+
+
+@pytest.fixture
+def workers(step, tmp_path):
+    from conftest import redis_or_skip
+    from soce.celery import app
+
+    redis_or_skip(settings.CELERY_TEST_BROKER_URL)
+    saved = {k: app.conf[k] for k in ("task_always_eager", "broker_url")}
+    app.conf.update(task_always_eager=False, broker_url=settings.CELERY_TEST_BROKER_URL)
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(QUEUE)  # left over by an earlier, interrupted run
+    pool = Workers(tmp_path)
+    try:
+        yield pool
+    finally:
+        pool.stop()
+        with app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(QUEUE)
+        app.conf.update(saved)
+
+
+@pytest.mark.celery_worker
+def test_a_worker_killed_mid_step_then_a_new_run_sends_each_email_exactly_once(step, workers):
+    from soce.lib.reminders.tasks import step_run
+
+    first = workers.start()
+    step_run.apply_async(args=(step.pk,), queue=QUEUE)
+    # Let it commit a few batches (5 recipients each), then kill it as the OOM killer would: no
+    # `finally`, no ack, its claim on the step left in place, its database session cut mid-batch.
+    _wait(lambda: Delivery.objects.count() >= 15, "le premier worker n'a pas commencé", 40, workers.log)
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(timeout=10)
+    cut = Delivery.objects.count()
+    step.refresh_from_db()
+    assert 15 <= cut < N, "the worker must die in the middle of the step"
+    assert step.status == StepStatus.SCHEDULED
+    assert step.claimed_at is not None  # the dead run's claim is still there, until its lease expires
+    assert OutgoingEmail.objects.count() == cut  # each committed batch is whole: outbox row + delivery
+
+    # A new worker; the next beat queues the step again. The dead run's lease expires, the new run
+    # takes over and plans only the recipients not yet reached; the queued sends go out.
+    workers.start()
+    step_run.apply_async(args=(step.pk,), queue=QUEUE)
+    _wait(
+        lambda: (
+            Step.objects.filter(pk=step.pk, status=StepStatus.DONE).exists()
+            and OutgoingEmail.objects.filter(status=EmailStatus.SENT).count() >= N
+        ),
+        "la reprise n'a pas fini",
+        40,
+        workers.log,
+    )
+    time.sleep(0.5)  # a duplicate, if any, would have had time to leave
+    assert OutgoingEmail.objects.count() == N == Delivery.objects.count()
+    assert OutgoingEmail.objects.filter(status=EmailStatus.SENT).count() == N
+    delivered = workers.delivered()
+    assert len(delivered) == N
+    assert sorted(delivered) == sorted(f"p{i}@exemple.fr" for i in range(N))
+    assert Step.objects.get(pk=step.pk).claimed_at is None
