@@ -151,3 +151,62 @@ def test_community_page_and_export(members, bureau_client):
     assert "Diplômés ayant cotisé dans leurs trois premières années" in html
     assert "Anciens JP passés au tarif normal" in html
     assert "Par palier JP" in html and "Groupes masqués" in html
+
+
+REAL = [
+    "members.payers",
+    "members.jp_share",
+    "members.returning",
+    "reminders.conversion",
+    "volunteers.active",
+    "volunteers.charter_signed_current",
+    "entraide.granted_eur",
+    "entraide.outstanding_eur",
+    "entraide.cases_in_arrears",
+]
+
+
+def bind_real_metrics(indicators, copies: int) -> None:
+    """Turns the first indicators into computed ones, `copies` per real metric (all yearly)."""
+    from strategy.models import Indicator
+
+    chosen = indicators[: len(REAL) * copies]
+    assert len(chosen) == len(REAL) * copies
+    for i, ind in enumerate(chosen):
+        Indicator.objects.filter(pk=ind.pk).update(kind="computed", metric_code=REAL[i % len(REAL)])
+
+
+def dashboard_queries(client, django_assert_num_queries, cold: int, warm: int) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    # Cold: session, user, user's permissions, group permissions; the plan (14 queries: plans,
+    # ambitions, objectives, axes, criteria, indicators, targets, approved values, cycles, check-ins,
+    # actions, action↔indicator links, annotations, pending count); then one pass per source and
+    # period: dues (1), reminder steps (1), volunteers active (1) and with the charter (2: version in
+    # force, count), entraide flows (2: grants, disbursements), loans (5: loans, disbursed, repaid,
+    # forgiven, instalments).
+    with django_assert_num_queries(cold):
+        assert client.get("/pilotage/").status_code == 200
+    # Warm: session, user, permissions (2); the figures come from the cache.
+    with django_assert_num_queries(warm):
+        assert client.get("/pilotage/").status_code == 200
+
+
+def test_dashboard_query_count_does_not_grow_with_real_computed_indicators_and_values(
+    members, bureau_client, django_assert_num_queries
+):
+    from entraide.tests.test_metrics import loan
+    from members.tests.factories import UserFactory
+    from volunteers.tests.test_metrics import version
+
+    from .test_views import build_plan
+
+    loan((UserFactory(), UserFactory()), "Bo", "1200", 12, "100")  # so that every source reads its rows
+    version("V8", date(2025, 1, 1))
+    _plan, indicators = build_plan(3, 3, 1)  # 9 indicators, 1 value each
+    bind_real_metrics(indicators, 1)
+    dashboard_queries(bureau_client, django_assert_num_queries, 18 + 12, 4)
+    _plan, more = build_plan(6, 6, 4, first=3)  # 36 more indicators, 4 values each
+    bind_real_metrics(indicators + more, 4)  # each real metric behind 4 indicators
+    dashboard_queries(bureau_client, django_assert_num_queries, 18 + 12, 4)
