@@ -380,7 +380,12 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
         def handle(form, qs):
             done, errors = 0, []
             for member in qs:
-                year = services.renewal_year_for(member) or timezone.localdate().year
+                # The cotisation to settle: never fall back on a year already paid (that made overpayments).
+                year = services.renewal_year_for(member)
+                if year is None:
+                    reason = _("aucune cotisation à régler (déjà à jour, ou grille de l'année pas encore publiée).")
+                    errors.append(f"{member} : {reason}")
+                    continue
                 try:
                     cotisation = member.cotisations.filter(year=year).first() or services.cotisation_open(
                         member=member, year=year, by=request.user

@@ -283,6 +283,13 @@ def payment_record(
     amount = eur(amount_eur)
     if amount <= 0:
         raise BusinessError("Le montant d'un paiement doit être positif.")
+    if cotisation.status == CotisationStatus.PAID:
+        # Nothing is owed: a second cheque or transfer is a duplicate to return (or a mistake of cotisation),
+        # not an overpayment to record silently and put on a tax receipt.
+        raise BusinessError(
+            f"La cotisation {cotisation.year} est déjà réglée : aucun paiement à enregistrer. "
+            "Vérifiez qu'il ne s'agit pas d'un doublon ou d'une autre année."
+        )
     if cotisation.status in (CotisationStatus.CANCELLED, CotisationStatus.WAIVED):
         raise BusinessError("Cette cotisation est annulée ou exonérée : rouvrez-la avant d'enregistrer un paiement.")
     if paid_on > today():

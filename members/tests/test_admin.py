@@ -406,3 +406,32 @@ def test_deceased_action_records_the_date_and_stops_the_dues(staff_client, staff
         with pytest.raises(BusinessError, match="décédé"):
             services.cotisation_open(member=member, year=2027, by=None)
         assert staff_client.get(f"/renouveler/{token}/").status_code == 410
+
+
+def test_record_payment_action_on_an_up_to_date_member_records_nothing(staff_client, staff_user, grids):
+    import time_machine
+
+    from members import services
+
+    with time_machine.travel(date(2026, 11, 22), tick=True):
+        member = MemberFactory(entry_year=1990, graduation_year=1993)
+        for year in (2026, 2027):  # paid this year and next: nothing left to pay
+            cot = services.cotisation_open(member=member, year=year, by=None)
+            services.payment_record(
+                cotisation=cot, amount_eur="110", method="cheque", paid_on=date(2026, 3, 2), by=staff_user
+            )
+        response = staff_client.post(
+            "/admin/members/member/",
+            {
+                "action": "record_payment",
+                "_selected_action": [member.pk],
+                "apply": "1",
+                "amount_eur": "110",
+                "method": "cheque",
+                "paid_on": "2026-11-02",
+            },
+            follow=True,
+        )
+    assert "aucune cotisation à régler (déjà à jour" in _text(response)
+    assert [c.paid_eur for c in Cotisation.objects.filter(member=member).order_by("year")] == [110, 110]
+    assert sum(c.payments.count() for c in Cotisation.objects.filter(member=member)) == 2

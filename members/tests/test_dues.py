@@ -325,3 +325,16 @@ def test_cancelling_needs_a_reason_and_happens_once(paid_dues, member, staff_use
     services.tax_receipt_cancel(receipt=receipt, reason="Erreur de saisie", by=staff_user)
     with pytest.raises(BusinessError, match="déjà annulé"):
         services.tax_receipt_cancel(receipt=receipt, reason="encore", by=staff_user)
+
+
+def test_no_payment_on_a_paid_waived_or_cancelled_cotisation(staff_user):
+    member = MemberFactory(entry_year=1990, graduation_year=1993)
+    cot = services.cotisation_open(member=member, year=2026, by=None)
+    _pay(cot, "110", staff_user)
+    with pytest.raises(BusinessError, match="La cotisation 2026 est déjà réglée : aucun paiement à enregistrer"):
+        _pay(cot, "110", staff_user)
+    assert cot.payments.count() == 1 and Cotisation.objects.get(pk=cot.pk).paid_eur == Decimal("110.00")
+    other = services.cotisation_open(member=MemberFactory(), year=2026, by=None)
+    services.cotisation_waive(cotisation=other, reason="Accord du bureau", by=staff_user)
+    with pytest.raises(BusinessError, match="annulée ou exonérée"):
+        _pay(other, "10", staff_user)
