@@ -37,7 +37,7 @@ from .models import (
     SessionStatus,
     UrgentAid,
 )
-from .services import urgent_role_of
+from .services import agenda_waiting_cases, agenda_waiting_loans, urgent_role_of
 
 ENTRAIDE_PERM = "entraide.view_aidcase"
 
@@ -130,10 +130,10 @@ def triage_get(*, user, public_id) -> AidCase:
 
 
 def ready_cases(*, user) -> QuerySet[AidCase]:
-    """Cases ready for committee and not yet on an agenda (no names: references only)."""
+    """Cases ready for committee and on no coming session's agenda (no names: references only)."""
     if not user.has_perm("entraide.manage_session"):
         return AidCase.objects.none()
-    return AidCase.objects.filter(status=CaseStatus.READY, session__isnull=True).order_by("status_changed_at", "id")
+    return agenda_waiting_cases().order_by("status_changed_at", "id")
 
 
 def ready_get(*, user, public_id) -> AidCase:
@@ -224,11 +224,7 @@ def loans_for_committee(*, user) -> QuerySet[Loan]:
     """Loans whose arrears reached « committee review » and not on a coming session's agenda (references only)."""
     if not user.has_perm("entraide.manage_session"):
         return Loan.objects.none()
-    return (
-        Loan.objects.filter(status__in=[LoanStatus.DEFERRED, LoanStatus.REPAYING], arrears_bucket=Loan.Bucket.COMMITTEE)
-        .exclude(agenda_items__session__status__in=[SessionStatus.PLANNED, SessionStatus.OPEN])
-        .order_by("-days_past_due", "id")
-    )
+    return agenda_waiting_loans().order_by("-days_past_due", "id")
 
 
 def planned_sessions_for(*, user) -> QuerySet[CommitteeSession]:

@@ -479,7 +479,49 @@ def session_create(*, held_on: date, by, place: str = "", members: list | None =
             UrgentAid.objects.filter(pk=urgent.pk).update(ratified_session=session)
             AidCase.objects.filter(pk=urgent.case_id).update(session=session)
     audit_log(session, action="session.created", by=by)
+    _agenda_compose(session, by=by)
     return session
+
+
+COMING = (SessionStatus.PLANNED, SessionStatus.OPEN)
+
+
+def agenda_waiting_cases():
+    """Cases ready for committee that no coming session has on its agenda (an adjourned case put back
+    « ready » still points at the closed session that adjourned it)."""
+    return AidCase.objects.filter(status=CaseStatus.READY).exclude(session__status__in=COMING)
+
+
+def agenda_waiting_loans():
+    """Running loans whose arrears reached « committee review », on no coming session's agenda."""
+    return Loan.objects.filter(
+        status__in=[LoanStatus.DEFERRED, LoanStatus.REPAYING], arrears_bucket=ArrearsBucket.COMMITTEE
+    ).exclude(agenda_items__session__status__in=COMING)
+
+
+def _agenda_compose(session: CommitteeSession, *, by) -> tuple[int, int]:
+    cases = list(agenda_waiting_cases().order_by("status_changed_at", "id"))
+    for case in cases:
+        AidCase.objects.filter(pk=case.pk).update(session=session)
+        case.session = session
+        _recusals_compute(session, case)
+        audit_log(case, action="case.on_agenda", by=by, data={"session": str(session.public_id), "auto": True})
+    loans = list(agenda_waiting_loans().select_related("case").order_by("-days_past_due", "id"))
+    for loan in loans:
+        AgendaLoan.objects.get_or_create(session=session, loan=loan, defaults={"added_by": by})
+        _recusals_compute(session, loan.case)
+        audit_log(loan, action="loan.on_agenda", by=by, data={"session": str(session.public_id), "auto": True})
+    return len(cases), len(loans)
+
+
+@transaction.atomic
+def session_compose_agenda(*, session: CommitteeSession, by) -> tuple[int, int]:
+    """« Composer l'ordre du jour » : every case ready for committee and every loan awaiting committee review
+    that no coming session has yet goes on this planned session's agenda (UPDATEs, INSERTs, recusals, audit).
+    Returns (cases added, loans added); staff may still take some off or add others by hand."""
+    _require_session_manager(session, by)
+    _require(session.status == SessionStatus.PLANNED, "L'ordre du jour ne se modifie plus une fois la séance ouverte.")
+    return _agenda_compose(session, by=by)
 
 
 def _require_session_manager(session: CommitteeSession, by) -> None:
@@ -542,6 +584,10 @@ def session_add_case(*, session: CommitteeSession, case: AidCase, by) -> AidCase
     _require_session_manager(session, by)
     _require(session.status == SessionStatus.PLANNED, "L'ordre du jour ne se modifie plus une fois la séance ouverte.")
     _require(case.status == CaseStatus.READY, "Seuls les dossiers prêts pour le comité vont à l'ordre du jour.")
+    _require(
+        not AidCase.objects.filter(pk=case.pk, session__status__in=COMING).exclude(session=session).exists(),
+        "Ce dossier est déjà à l'ordre du jour d'une autre séance : retirez-le d'abord.",
+    )
     AidCase.objects.filter(pk=case.pk).update(session=session)
     case.session = session
     _recusals_compute(session, case)

@@ -337,7 +337,13 @@ class SessionList(EntraideStaffMixin, View):
         session = services.session_create(
             held_on=form.cleaned_data["held_on"], place=form.cleaned_data["place"], by=request.user
         )
-        messages.success(request, _("La séance est créée ; le comité y est convoqué."))
+        messages.success(
+            request,
+            _(
+                "La séance est créée ; le comité y est convoqué, et l'ordre du jour reprend les dossiers prêts "
+                "pour le comité."
+            ),
+        )
         return redirect("entraide:staff_session", ref=session.public_id)
 
 
@@ -451,6 +457,17 @@ class SessionAction(EntraideStaffMixin, View):
                 lambda d: services.session_remove_case(session=session, case=case, by=user),
                 _("Dossier retiré de l'ordre du jour."),
             )
+        elif action == "composer":
+            try:
+                cases, loans = services.session_compose_agenda(session=session, by=user)
+            except BusinessError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Ordre du jour composé : %(cases)s dossier(s) et %(loans)s prêt(s) ajoutés.")
+                    % {"cases": cases, "loans": loans},
+                )
         elif action == "ajouter-pret":
             ref = post.get("loan")
             loan = (

@@ -643,6 +643,8 @@ def test_a_measure_needs_the_loan_on_that_sessions_agenda_and_its_author_present
         assert loan.arrears_bucket == "committee"
         # Another session, held without this loan: it cannot have decided anything about it.
         other = services.session_create(held_on=timezone.localdate(), by=committee[0])
+        assert other.agenda_loans.filter(loan=loan).exists()  # composed with the loans awaiting the committee
+        services.session_remove_loan(session=other, loan=loan, by=committee[0])
         services.session_set_attendance(session=other, present_ids={u.pk for u in committee}, by=committee[0])
         services.session_open(session=other, by=committee[0])
         with pytest.raises(BusinessError, match="pas à l'ordre du jour de cette séance"):
@@ -651,7 +653,8 @@ def test_a_measure_needs_the_loan_on_that_sessions_agenda_and_its_author_present
         assert client_for(newcomer).get(url).status_code == 404  # not in the case's circle
         # The loan goes on the next session's agenda; the newcomer sits on it.
         review = services.session_create(held_on=timezone.localdate() + timedelta(days=1), by=committee[0])
-        services.session_add_loan(session=review, loan=loan, by=committee[0])
+        services.session_add_loan(session=review, loan=loan, by=committee[0])  # already there: no change
+        assert review.agenda_loans.get().loan == loan
         services.recusal_add(session=review, case=student_case, user=committee[3], by=committee[0], reason="Parent")
         present = {newcomer.pk, committee[0].pk, committee[2].pk, committee[3].pk}
         services.session_set_attendance(session=review, present_ids=present, by=committee[0])

@@ -299,7 +299,8 @@ def test_journey_student_asks_for_help(student_user, student, delegates, instruc
     response = chair.post(reverse("entraide:staff_sessions"), {"held_on": date.today().isoformat(), "place": "Paris"})
     session_url = response["Location"]
     ref = session_url.rstrip("/").split("/")[-1]
-    chair.post(f"{session_url}ajouter/", {"case": case.public_id})
+    case.refresh_from_db()
+    assert str(case.session.public_id) == ref  # the agenda is built from the cases ready for committee
     chair.post(f"{session_url}presences/", {"present": [str(u.pk) for u in committee]})
     chair.post(f"{session_url}ouvrir/")
     member = client_for(committee[1])
@@ -771,3 +772,62 @@ def test_a_late_loan_goes_on_a_session_agenda_from_the_back_office(
             {"kind": "write_off", "session": session.pk, "decision_note": "Irrécouvrable"},
         )
     assert loan.measures.get().proposed_by == committee[2]
+
+
+# --- L'ordre du jour se compose à partir des dossiers prêts ----------------------------------------
+
+
+def ready_case(email, instructor, *, amount="500"):
+    user, member = member_user(email)
+    case = file_case(user, member, kind="grant", amount=amount, purpose="health", files=[])
+    services.case_assign(case=case, instructor=instructor, by=instructor)
+    services.case_mark_ready(case=case, by=instructor)
+    return case
+
+
+def test_the_agenda_is_composed_from_the_cases_ready_for_committee(instructor, committee, outsider):
+    from datetime import timedelta
+
+    from entraide.models import CommitteeSession
+
+    def agenda(session):
+        return set(AidCase.objects.filter(session=session).values_list("pk", flat=True))
+
+    # A case adjourned by a past session, then put back « ready »: it still points at that closed session.
+    adjourned = ready_case("ajourne@exemple.fr", instructor)
+    past = services.session_create(held_on=date.today(), by=committee[0])
+    assert agenda(past) == {adjourned.pk}
+    services.session_open(session=past, by=committee[0])
+    services.session_close(session=past, by=committee[0])
+    adjourned.refresh_from_db()
+    services.case_mark_ready(case=adjourned, by=instructor)
+    assert adjourned.session == past
+
+    first = ready_case("premier@exemple.fr", instructor)
+    elsewhere = ready_case("ailleurs@exemple.fr", instructor)
+    earlier = services.session_create(held_on=date.today() + timedelta(days=3), by=committee[0])
+    assert agenda(earlier) == {adjourned.pk, first.pk, elsewhere.pk}  # composed when the session is created
+    for case in (first, adjourned):
+        case.refresh_from_db()
+        services.session_remove_case(session=earlier, case=case, by=committee[0])  # staff still decide
+
+    chair = client_for(committee[0])
+    session_url = chair.post(
+        reverse("entraide:staff_sessions"), {"held_on": (date.today() + timedelta(days=30)).isoformat()}
+    )["Location"]
+    session = CommitteeSession.objects.get(public_id=session_url.rstrip("/").split("/")[-1])
+    assert agenda(session) == {first.pk, adjourned.pk}  # not the case already on the earlier session's agenda
+    # Taken off by hand, then « Composer l'ordre du jour » brings back whatever waits.
+    chair.post(f"{session_url}retirer/", {"case": first.public_id})
+    assert agenda(session) == {adjourned.pk}
+    late = ready_case("tardif@exemple.fr", instructor)
+    response = chair.post(f"{session_url}composer/", follow=True)
+    assert "Ordre du jour composé : 2 dossier(s) et 0 prêt(s) ajoutés." in response.content.decode()
+    assert agenda(session) == {first.pk, adjourned.pk, late.pk}
+    assert AuditEvent.objects.filter(action="case.on_agenda", object_id=str(late.pk), data__auto=True).exists()
+    # Someone not convened to the session does not prepare it.
+    waiting = ready_case("encore@exemple.fr", instructor)
+    response = client_for(outsider).post(f"{session_url}composer/", follow=True)
+    assert "Seuls les membres convoqués" in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.session is None
