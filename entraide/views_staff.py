@@ -16,6 +16,7 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -58,6 +59,16 @@ class EntraideStaffMixin(PermissionRequiredMixin):
             messages.info(request, _("Confirmez votre identité avec votre code de double authentification."))
             return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.get_full_path()})}")
         return super().dispatch(request, *args, **kwargs)
+
+
+def _safe_next(request, *, fallback: str) -> str:
+    """The « next » page if it stays on this site, else the fallback (never an open redirect)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
 
 
 def run(request, form, handler: Callable[[dict], object], success: str) -> bool:
@@ -636,7 +647,7 @@ class PaymentAction(EntraideStaffMixin, View):
             raise Http404
         form, handler, success = handlers[action]
         run(request, form, handler, success)
-        return redirect(request.POST.get("next") or reverse("entraide:staff_payments"))
+        return redirect(_safe_next(request, fallback=reverse("entraide:staff_payments")))
 
 
 # ---------------------------------------------------------------------------------------------

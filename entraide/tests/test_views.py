@@ -831,3 +831,29 @@ def test_the_agenda_is_composed_from_the_cases_ready_for_committee(instructor, c
     assert "Seuls les membres convoqués" in response.content.decode()
     waiting.refresh_from_db()
     assert waiting.session is None
+
+
+# --- Pas de redirection ouverte ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("next_url", "expected"),
+    [
+        ("https://evil.example.com/phish", "/entraide/gestion/paiements/"),
+        ("//evil.example.com/", "/entraide/gestion/paiements/"),
+        ("javascript:alert(1)", "/entraide/gestion/paiements/"),
+        ("/entraide/gestion/", "/entraide/gestion/"),
+    ],
+)
+def test_payment_actions_only_go_back_to_a_page_of_this_site(instructor, committee, next_url, expected):
+    user, member = member_user("virement@exemple.fr")
+    case = file_case(user, member, kind="grant", amount="300", purpose="health", files=[])
+    to_session(case, instructor=instructor, committee=committee)
+    services.case_decide(case=case, by=committee[1], outcome="approved", kind="grant", amount_eur=Decimal("300"))
+    grant = services.grant_prepare(
+        case=case, by=instructor, amount_eur=Decimal("300"), account_holder="X", iban=VALID_IBAN
+    )
+    response = client_for(committee[1]).post(
+        reverse("entraide:staff_payment_action", args=["secours", grant.public_id, "valider"]), {"next": next_url}
+    )
+    assert response.status_code == 302 and response["Location"] == expected
