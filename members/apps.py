@@ -10,7 +10,7 @@ class MembersConfig(AppConfig):
         from soce.lib import demo, navigation, roles
 
         from . import demo as members_demo
-        from . import demo_dues
+        from . import demo_dues, receivers  # noqa: F401  (receivers: connects the signal receivers)
 
         navigation.register(navigation.NavItem("home", _("Mon espace"), "home", "house", order=10))
         navigation.register(navigation.NavItem("dues", _("Cotisation"), "dues", "wallet2", order=20))
@@ -32,6 +32,8 @@ class MembersConfig(AppConfig):
                 "view_historicalcotisation",
                 "view_historicalpayment",
                 "view_historicalrategrid",
+                # the member form's login autocomplete (Member.user) reads the accounts
+                "view_user",
             ],
         )
         roles.grant(roles.SECRETARIAT, "core", ["view_outgoingemail", "view_auditevent", "view_backgroundjob"])

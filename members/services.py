@@ -11,6 +11,7 @@ from functools import partial
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef, Q, Sum
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from soce.lib.audit import audit_log
@@ -640,6 +641,35 @@ def member_set_reminders_opt_out(*, member: Member, opt_out: bool, by, request=N
     history_after_update(Member, [member.pk], by=by, reason="Relances arrêtées" if opt_out else "Relances rétablies")
     member.reminders_opt_out = opt_out
     audit_log(member, action="reminders.opt_out" if opt_out else "reminders.opt_in", by=by, request=request)
+    return member
+
+
+@transaction.atomic
+def member_link_confirmed_email(*, user, email: str) -> Member | None:
+    """Links a login to the member record bearing the e-mail it just confirmed, when exactly one does.
+
+    Only when that one record (same e-mail, case aside, not anonymised) has no login yet, is not a deceased
+    person, and the login has no record: otherwise the secretariat links by hand (ambiguous or taken).
+    Side effects: UPDATE of Member.user (history row), audit row. Returns the member linked, or None.
+    """
+    email = (email or "").strip().lower()
+    if not email or Member.objects.filter(user=user).exists():
+        return None
+    # Lower(email) is indexed (member_email_ci_idx): no scan of the 100,000 records.
+    matches = list(
+        Member.objects.annotate(email_ci=Lower("email"))
+        .filter(email_ci=email, anonymised_at__isnull=True)
+        .select_for_update()[:2]
+    )
+    if len(matches) != 1:
+        return None
+    member = matches[0]
+    if member.user_id is not None or member.status == Lifecycle.DECEASED:
+        return None
+    member.user = user
+    member._change_reason = "Compte relié : e-mail confirmé"
+    member.save(update_fields=["user"])
+    audit_log(member, action="member.link_account", by=user, data={"email": email})
     return member
 
 

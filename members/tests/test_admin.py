@@ -435,3 +435,15 @@ def test_record_payment_action_on_an_up_to_date_member_records_nothing(staff_cli
     assert "aucune cotisation à régler (déjà à jour" in _text(response)
     assert [c.paid_eur for c in Cotisation.objects.filter(member=member).order_by("year")] == [110, 110]
     assert sum(c.payments.count() for c in Cotisation.objects.filter(member=member)) == 2
+
+
+def test_secretariat_can_use_the_login_autocomplete_of_the_member_form(staff_client):
+    from members.tests.factories import UserFactory
+
+    user = UserFactory(email="compte.cherche@exemple.fr")
+    response = staff_client.get(
+        "/admin/autocomplete/",
+        {"app_label": "members", "model_name": "member", "field_name": "user", "term": "compte.cherche"},
+    )
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [str(user.pk)]

@@ -185,3 +185,53 @@ def test_access_matrix(url, anon, member_client, member, staff_client, group, th
     Member.objects.filter(pk=member.pk).update(paid_through_year=this_year)
     assert member_client.get(url).status_code == expected[2]
     assert staff_client.get(url).status_code == expected[3]
+
+
+def _signup_and_confirm(client, email: str, django_capture_on_commit_callbacks):
+    """Signs up through allauth's pages, then follows the confirmation link of the e-mail it sent."""
+    import re
+
+    from soce.lib.models import OutgoingEmail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/signup/",
+            {"email": email, "password1": "Un-mot-de-passe-long-42", "password2": "Un-mot-de-passe-long-42"},
+        )
+    assert response.status_code == 302
+    body = OutgoingEmail.objects.filter(to=email).latest("pk").body_text
+    link = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", body).group(1)
+    return client.post(link, follow=True)
+
+
+def test_confirming_the_email_of_one_member_record_links_it(db, client, django_capture_on_commit_callbacks):
+    from members.tests.factories import MemberFactory
+
+    record = MemberFactory(first_name="Jeanne", email="Jeanne.Martin@exemple.fr")
+    response = _signup_and_confirm(client, "jeanne.martin@exemple.fr", django_capture_on_commit_callbacks)
+    assert response.status_code == 200
+    record.refresh_from_db()
+    assert record.user is not None and record.user.email == "jeanne.martin@exemple.fr"
+    assert record.history.first().history_change_reason == "Compte relié : e-mail confirmé"
+    assert AuditEvent.objects.filter(action="member.link_account", object_id=str(record.pk)).exists()
+    assert "Jeanne" in client.get(PROFILE).content.decode()
+
+
+@pytest.mark.parametrize("case", ["two_records", "record_taken", "deceased", "no_record"])
+def test_no_automatic_link_when_the_email_is_ambiguous_or_taken(case, db, client, django_capture_on_commit_callbacks):
+    from members.tests.factories import MemberFactory, UserFactory
+
+    email = "paul.durand@exemple.fr"
+    records = []
+    if case == "two_records":
+        records = [MemberFactory(email=email), MemberFactory(email=email.upper())]
+    elif case == "record_taken":
+        records = [MemberFactory(email=email, user=UserFactory(email="autre@exemple.fr"))]
+    elif case == "deceased":
+        records = [MemberFactory(email=email, status=Member.Lifecycle.DECEASED)]
+    owners = [r.user_id for r in records]
+    _signup_and_confirm(client, email, django_capture_on_commit_callbacks)
+    assert [Member.objects.get(pk=r.pk).user_id for r in records] == owners
+    response = client.get(PROFILE)
+    assert response.status_code == 404
+    assert "le secrétariat fera le lien" in response.content.decode().replace("&#x27;", "'")
