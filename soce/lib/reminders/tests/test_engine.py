@@ -387,3 +387,22 @@ def test_a_run_renews_its_lease_each_batch_and_stops_when_it_lost_it(django_capt
     assert result.queued == 2 and result.skipped == services.SKIP_LOST
     step.refresh_from_db()
     assert step.claimed_at is not None  # the other run's claim is left alone
+
+
+def test_the_daily_task_releases_emails_held_by_a_pause_lifted_outside_the_services(
+    django_capture_on_commit_callbacks,
+):
+    from soce.lib.reminders.tasks import reminders_run_due
+
+    step = _throttled_step()
+    start = timezone.now().replace(microsecond=0)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.step_run(step=step, now=start)
+    services.step_set_paused(step=step, paused=True, by=None)
+    Step.objects.filter(pk=step.pk).update(paused=False)  # e.g. a shell or a data migration
+    with time_machine.travel(start + timedelta(hours=1)), django_capture_on_commit_callbacks(execute=True):
+        reminders_run_due.apply()
+    with time_machine.travel(start + timedelta(hours=1, minutes=2)), django_capture_on_commit_callbacks(execute=True):
+        outbox_dispatch_due()
+    assert not OutgoingEmail.objects.filter(status=EmailStatus.HELD).exists()
+    assert len(mail.outbox) == 5
