@@ -18,6 +18,7 @@ from import_export.admin import ExportActionMixin, ExportMixin, ImportExportMixi
 from simple_history.admin import SimpleHistoryAdmin
 
 from soce.lib.admin_utils import action_form, reason_action
+from soce.lib.audit import audit_log
 from soce.lib.emails import email_queue
 from soce.lib.exceptions import BusinessError
 from soce.lib.pagination import EstimatedCountPaginator
@@ -42,6 +43,7 @@ from .models import (
     TaxReceipt,
     User,
 )
+from .pdf import certificate_render
 from .promo import parse_promo
 from .resources import MemberResource, PaymentResource, TaxReceiptResource
 
@@ -521,8 +523,6 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Exporter la sélection en CSV (en flux, pour de gros volumes)"), permissions=["view"])
     def export_csv_stream(self, request, queryset):
-        from soce.lib.audit import audit_log
-
         from .exports import members_csv_response
 
         audit_log(
@@ -627,6 +627,14 @@ class RateGridAdmin(SimpleHistoryAdmin):
                 messages.error(request, str(exc))
 
 
+def _year_settled(cotisation: Cotisation) -> bool:
+    """As selectors.member_paid_year, from the cotisation of that year itself (no query): paid, waived or lifetime."""
+    lifetime = cotisation.member.lifetime_since
+    return cotisation.status in (CotisationStatus.PAID, CotisationStatus.WAIVED) or bool(
+        lifetime and lifetime <= cotisation.year
+    )
+
+
 class PaymentInline(admin.TabularInline):
     model = Payment
     fk_name = "cotisation"
@@ -672,14 +680,62 @@ class CotisationAdmin(SimpleHistoryAdmin):
         "paid_at",
         "created_at",
         "public_id",
+        "certificate",
     )
     inlines = [PaymentInline]
     paginator = EstimatedCountPaginator
     show_full_result_count = False
-    actions = ["record_payment", "override_rate", "waive", "cancel", "issue_receipts"]
+    actions = ["record_payment", "override_rate", "waive", "cancel", "issue_receipts", "download_certificates"]
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/attestation/",
+                self.admin_site.admin_view(self.certificate_view),
+                name="members_cotisation_certificate",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("attestation d'adhésion"))
+    def certificate(self, obj):
+        if obj.pk is None or not _year_settled(obj):
+            return _("aucune : l'année n'est pas réglée")
+        url = reverse("admin:members_cotisation_certificate", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Télécharger l'attestation %(y)d (PDF)") % {"y": obj.year})
+
+    def certificate_view(self, request, pk):
+        """The member's membership certificate for the cotisation's year, as the member downloads it."""
+        cotisation = get_object_or_404(Cotisation.objects.select_related("member__campus"), pk=pk)
+        if not self.has_view_permission(request, cotisation):
+            raise PermissionDenied
+        if not _year_settled(cotisation):
+            messages.error(request, _("Pas d'attestation : l'année %(y)d n'est pas réglée.") % {"y": cotisation.year})
+            return redirect(reverse("admin:members_cotisation_change", args=[pk]))
+        audit_log(cotisation.member, action="certificate.download", by=request.user, request=request)
+        response = HttpResponse(certificate_render(cotisation.member, cotisation.year), content_type="application/pdf")
+        filename = f"attestation-adhesion-{cotisation.year}-{cotisation.member.public_id}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    @admin.action(description=_("Télécharger les attestations d'adhésion (ZIP)"), permissions=["view"])
+    def download_certificates(self, request, queryset):
+        settled = [c for c in queryset.select_related("member__campus")[:2000] if _year_settled(c)]
+        if not settled:
+            messages.error(request, _("Aucune des cotisations choisies n'est réglée : pas d'attestation."))
+            return None
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for c in settled:
+                name = f"attestation-{c.year}-{c.member.last_name}-{c.member.public_id}.pdf"
+                archive.writestr(name, certificate_render(c.member, c.year))
+        audit_log(None, action="certificate.download", by=request.user, request=request, data={"count": len(settled)})
+        response = HttpResponse(buffer.getvalue(), content_type="application/zip")
+        response["Content-Disposition"] = 'attachment; filename="attestations.zip"'
+        return response
 
     @admin.action(description=_("Enregistrer un paiement"), permissions=["change"])
     def record_payment(self, request, queryset):

@@ -447,3 +447,42 @@ def test_secretariat_can_use_the_login_autocomplete_of_the_member_form(staff_cli
     )
     assert response.status_code == 200
     assert [r["id"] for r in response.json()["results"]] == [str(user.pk)]
+
+
+def test_staff_download_a_membership_certificate_from_the_cotisation(staff_client, paid_dues, this_year):
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    from members.models import Cotisation as Cot
+
+    member = MemberFactory(last_name="Attestée")
+    cot = paid_dues(member)
+    page = _text(staff_client.get(f"/admin/members/cotisation/{cot.pk}/change/"))
+    url = f"/admin/members/cotisation/{cot.pk}/attestation/"
+    assert url in page
+    response = staff_client.get(url)
+    assert response["Content-Type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert f"Attestation d'adhésion {this_year}" in text and "ATTESTÉE" in text
+
+    unpaid = Cot.objects.create(
+        member=MemberFactory(), year=this_year, amount_due_eur=110, transfer_reference="SOCE-X-UNPAID"
+    )
+    response = staff_client.get(f"/admin/members/cotisation/{unpaid.pk}/attestation/", follow=True)
+    assert response["Content-Type"].startswith("text/html")
+    assert "n'est pas réglée" in _text(response)
+
+    response = staff_client.post(
+        "/admin/members/cotisation/", {"action": "download_certificates", "_selected_action": [cot.pk, unpaid.pk]}
+    )
+    assert response["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+    assert len(names) == 1 and names[0].startswith(f"attestation-{this_year}-Attestée")
+
+
+def test_certificate_download_needs_the_view_permission_on_dues(db, paid_dues):
+    cot = paid_dues(MemberFactory())
+    client = _role_client("Bénévolat", "benevolat@exemple.fr")  # sees members, not their dues
+    assert client.get(f"/admin/members/cotisation/{cot.pk}/attestation/").status_code == 403
