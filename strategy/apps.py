@@ -51,7 +51,8 @@ class StrategyConfig(AppConfig):
             "strategy-close-periods",
             "strategy.tasks.periods_close",
             crontab(minute=30, hour=2),
-            "Écrit la valeur officielle des périodes closes des indicateurs calculés.",
+            "Crée l'étape du récapitulatif quotidien si elle manque, puis écrit la valeur officielle "
+            "des périodes closes des indicateurs calculés.",
         )
         reminders.register_rules()
         demo.register("strategy", strategy_demo.seed, order=50)

@@ -1169,23 +1169,7 @@ def _cycles_and_checkins(rng, plan, people, today) -> None:
 
 
 def _reminder_steps() -> None:
-    try:
-        from soce.lib.reminders import services as reminder_services
-    except ImportError:  # the engine is not there: nothing to schedule
-        return
-    for code, name, rule, template in [
-        ("strategy-values-due", "Pilotage : valeurs à saisir", "strategy.values_due", "strategy/values_due"),
-        (
-            "strategy-owners-attention",
-            "Pilotage : indicateurs hors trajectoire et validations",
-            "strategy.owners_attention",
-            "strategy/owners_attention",
-        ),
-        ("strategy-cycle-closing", "Pilotage : points d'étape", "strategy.cycle_closing", "strategy/cycle_closing"),
-    ]:
-        reminder_services.step_ensure(
-            code=code, name=name, rule=rule, template=template, rolling=True, is_reminder=False, campaign="strategy"
-        )
+    services.reminders_ensure()
 
 
 # =============================================================================================

@@ -1,23 +1,27 @@
-"""Règles d'audience des relances du pilotage : un seul e-mail récapitulatif par personne.
+"""Relances du pilotage : un seul e-mail récapitulatif par personne et par jour.
 
-- `strategy.values_due` : les contributeurs, avant et après l'échéance d'une valeur ;
-- `strategy.owners_attention` : les responsables, quand un indicateur passe hors trajectoire ou
-  qu'une valeur attend leur validation ;
-- `strategy.cycle_closing` : les pilotes, avant la fin d'un cycle de revue sans point d'étape.
+La règle `strategy.digest` (étape quotidienne « strategy-digest », créée par `reminders_ensure`)
+réunit pour chaque personne :
+- les valeurs qu'elle renseigne, avant et après leur échéance (contributeurs) ;
+- les indicateurs dont elle est responsable passés hors trajectoire, et les valeurs qui attendent
+  sa validation (responsables) ;
+- les objectifs qu'elle pilote sans point d'étape à l'approche de la fin d'un cycle (pilotes).
 
-Chaque règle regroupe les éléments par personne. La clé du destinataire contient l'empreinte de
-la liste des éléments : la même liste n'est envoyée qu'une fois, une liste qui change donne un
-nouveau récapitulatif (étapes quotidiennes, `rolling=True`).
+La clé du destinataire contient l'empreinte de la liste : la même liste n'est envoyée qu'une fois,
+une liste qui change donne un nouveau récapitulatif, et jamais deux le même jour. Les anciennes
+règles par élément restent enregistrées pour que leurs étapes ne cassent pas, mais ne visent plus
+personne (`reminders_ensure` les met en pause).
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 
 from soce.lib.reminders.registry import AudienceRule, Recipient, register
 
@@ -41,7 +45,7 @@ def _param(step, name: str, default: int) -> int:
         return default
 
 
-def values_due(step, today: date):
+def values_due_items(step, today: date) -> dict[int, dict]:
     """Contributors with a value due within `before` days or overdue by `after` days or more."""
     from .models import Indicator, IndicatorValue
 
@@ -83,41 +87,34 @@ def values_due(step, today: date):
                         "url": settings.SITE_URL + reverse("strategy:indicator", args=[indicator.code]),
                     }
                 )
-    for user_id, entry in per_person.items():
-        user = entry["user"]
-        if not user.email or not user.is_active:
-            continue
-        items = sorted(entry["items"], key=lambda i: i["due_on"])
-        keys = [f"{i['code']}@{i['period'][0]}:{'late' if i['late'] else 'soon'}" for i in items]
-        yield Recipient(
-            key=_key("updater", user_id, keys),
-            to=user.email,
-            context={"person": user, "items": items, "today": today},
-        )
+    for entry in per_person.values():
+        entry["items"].sort(key=lambda i: i["due_on"])
+    return dict(per_person)
 
 
-def owners_attention(step, today: date):
-    """Owners of indicators off track with no open action, or with values awaiting their approval."""
+def owner_items(today: date) -> dict[int, dict]:
+    """Owners of indicators off track, or with values awaiting their approval."""
     from django.http import Http404
 
     from .models import IndicatorValue
     from .selectors import dashboard_figures, plan_for
 
+    per_person: dict[int, dict] = defaultdict(lambda: {"user": None, "red": [], "pending": []})
     try:
         plan = plan_for(None)
-    except Http404:  # no plan yet: nobody to remind
-        return
-    figures = dashboard_figures(plan_code=plan.code, today=today)
-    by_code = {i.code: i for i in plan.indicators.select_related("owner")}
-    per_person: dict[int, dict] = defaultdict(lambda: {"user": None, "red": [], "pending": []})
-    for code, ind in figures["indicators"].items():
-        owner = by_code[code].owner
-        if owner and rules.Status.OFF_TRACK in (ind["status"], ind["colour"]):
-            entry = per_person[owner.pk]
-            entry["user"] = owner
-            entry["red"].append(
-                {"name": ind["name"], "code": code, "pace": ind["pace"], "has_action": ind["has_action"]}
-            )
+    except Http404:  # no plan yet: no indicator to be red
+        plan = None
+    if plan is not None:
+        figures = dashboard_figures(plan_code=plan.code, today=today)
+        by_code = {i.code: i for i in plan.indicators.select_related("owner")}
+        for code, ind in figures["indicators"].items():
+            owner = by_code[code].owner if code in by_code else None
+            if owner and rules.Status.OFF_TRACK in (ind["status"], ind["colour"]):
+                entry = per_person[owner.pk]
+                entry["user"] = owner
+                entry["red"].append(
+                    {"name": ind["name"], "code": code, "pace": ind["pace"], "has_action": ind["has_action"]}
+                )
     pending = IndicatorValue.objects.filter(
         status=IndicatorValue.Status.PENDING, indicator__owner__isnull=False
     ).select_related("indicator__owner", "entered_by")
@@ -130,24 +127,10 @@ def owners_attention(step, today: date):
         entry["pending"].append(
             {"name": value.indicator.name, "code": value.indicator.code, "id": str(value.public_id)}
         )
-    for user_id, entry in per_person.items():
-        user = entry["user"]
-        if not user.email or not user.is_active:
-            continue
-        keys = [f"red:{r['code']}" for r in entry["red"]] + [f"pending:{p['id']}" for p in entry["pending"]]
-        yield Recipient(
-            key=_key("owner", user_id, keys),
-            to=user.email,
-            context={
-                "person": user,
-                "red": entry["red"],
-                "pending": entry["pending"],
-                "my_work_url": settings.SITE_URL + reverse("strategy:my_work"),
-            },
-        )
+    return dict(per_person)
 
 
-def cycle_closing(step, today: date):
+def cycle_items(step, today: date) -> dict[int, dict]:
     """Pilots of objectives without a check-in for a review cycle ending within `days` days."""
     from .models import CheckIn, Objective, ReviewCycle
 
@@ -157,13 +140,16 @@ def cycle_closing(step, today: date):
             plan__is_current=True, ends_on__gte=today, ends_on__lte=today + timedelta(days=days)
         ).select_related("plan")
     )
-    if not cycles:
-        return
-    done = set(CheckIn.objects.filter(cycle__in=cycles).values_list("objective_id", "cycle_id"))
     per_person: dict[int, dict] = defaultdict(lambda: {"user": None, "items": []})
+    if not cycles:
+        return {}
+    done = set(CheckIn.objects.filter(cycle__in=cycles).values_list("objective_id", "cycle_id"))
+    objectives = list(
+        Objective.objects.filter(plan_id__in={c.plan_id for c in cycles}).select_related("pilot", "ambition__pilot")
+    )
     for cycle in cycles:
-        for objective in Objective.objects.filter(plan_id=cycle.plan_id).select_related("pilot", "ambition__pilot"):
-            if (objective.pk, cycle.pk) in done:
+        for objective in objectives:
+            if objective.plan_id != cycle.plan_id or (objective.pk, cycle.pk) in done:
                 continue
             pilot = objective.pilot or objective.ambition.pilot
             if pilot is None:
@@ -179,37 +165,80 @@ def cycle_closing(step, today: date):
                     + f"?plan={cycle.plan.code}",
                 }
             )
-    for user_id, entry in per_person.items():
-        user = entry["user"]
-        if not user.email or not user.is_active:
+    return dict(per_person)
+
+
+def _reached_today(step, today: date) -> set[int]:
+    """People this step already wrote to today: they get nothing more before tomorrow."""
+    from soce.lib.reminders.models import Delivery
+
+    if getattr(step, "pk", None) is None:
+        return set()
+    start = timezone.make_aware(datetime.combine(today, time.min))
+    keys = Delivery.objects.filter(step_id=step.pk, created_at__gte=start).values_list("recipient_key", flat=True)
+    return {int(k.split(":")[0].removeprefix("digest-")) for k in keys if k.startswith("digest-")}
+
+
+def digest(step, today: date):
+    """One e-mail per person: values to enter, red indicators and approvals, check-ins before a cycle ends."""
+    due, owned, cycles = values_due_items(step, today), owner_items(today), cycle_items(step, today)
+    already = _reached_today(step, today)
+    my_work_url = settings.SITE_URL + reverse("strategy:my_work")
+    for user_id in sorted({*due, *owned, *cycles}):
+        user = (due.get(user_id) or owned.get(user_id) or cycles.get(user_id))["user"]
+        if not user.email or not user.is_active or user_id in already:
             continue
-        keys = [f"{i['objective'].pk}@{i['cycle'].pk}" for i in entry["items"]]
-        yield Recipient(
-            key=_key("pilot", user_id, keys), to=user.email, context={"person": user, "items": entry["items"]}
+        items = due.get(user_id, {}).get("items", [])
+        red = owned.get(user_id, {}).get("red", [])
+        pending = owned.get(user_id, {}).get("pending", [])
+        closing = cycles.get(user_id, {}).get("items", [])
+        keys = (
+            [f"due:{i['code']}@{i['period'][0]}:{'late' if i['late'] else 'soon'}" for i in items]
+            + [f"red:{r['code']}" for r in red]
+            + [f"pending:{p['id']}" for p in pending]
+            + [f"cycle:{i['objective'].pk}@{i['cycle'].pk}" for i in closing]
         )
+        yield Recipient(
+            key=_key("digest", user_id, keys),
+            to=user.email,
+            context={
+                "person": user,
+                "today": today,
+                "items": items,
+                "red": red,
+                "pending": pending,
+                "cycles": closing,
+                "count": len(keys),
+                "my_work_url": my_work_url,
+            },
+        )
+
+
+def _retired(step, today: date):
+    """The rules of the three per-topic e-mails, folded into the digest: kept so that old steps do not fail."""
+    return iter(())
+
+
+DIGEST_STEP = ("strategy-digest", "Pilotage : récapitulatif du jour", "strategy.digest", "strategy/digest")
+RETIRED_RULES = ("strategy.values_due", "strategy.owners_attention", "strategy.cycle_closing")
 
 
 def register_rules() -> None:
     register(
         AudienceRule(
-            code="strategy.values_due",
-            label="Pilotage : valeurs d'indicateurs à saisir (récapitulatif par contributeur)",
-            build=values_due,
-            params_help="before : jours avant l'échéance (7) ; after : jours de retard avant la relance (7).",
+            code="strategy.digest",
+            label="Pilotage : récapitulatif quotidien par personne (valeurs à saisir, indicateurs hors "
+            "trajectoire et validations, points d'étape)",
+            build=digest,
+            params_help="before : jours avant l'échéance (7) ; after : jours de retard avant la relance (7) ; "
+            "days : jours avant la fin du cycle (10).",
         )
     )
-    register(
-        AudienceRule(
-            code="strategy.owners_attention",
-            label="Pilotage : indicateurs hors trajectoire et valeurs à valider (récapitulatif par responsable)",
-            build=owners_attention,
+    for code in RETIRED_RULES:
+        register(
+            AudienceRule(
+                code=code,
+                label=f"Pilotage : règle remplacée par le récapitulatif quotidien ({code})",
+                build=_retired,
+            )
         )
-    )
-    register(
-        AudienceRule(
-            code="strategy.cycle_closing",
-            label="Pilotage : points d'étape avant la fin d'un cycle de revue (récapitulatif par pilote)",
-            build=cycle_closing,
-            params_help="days : jours avant la fin du cycle (10).",
-        )
-    )

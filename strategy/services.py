@@ -593,3 +593,24 @@ def boardpack_integrity(*, pack: BoardPack) -> dict[str, bool]:
         with pack.pdf.open("rb") as handle:
             pdf_ok = hashlib.sha256(handle.read()).hexdigest() == pack.pdf_sha256
     return {"pdf": pdf_ok, "figures": figures_digest_now == pack.figures_sha256}
+
+
+# --------------------------------------------------------------------------- reminders
+
+
+def reminders_ensure() -> int:
+    """Creates the daily digest step if missing and pauses the steps of the retired per-topic rules
+    (side effects: INSERTs once, held e-mails and audit rows for a step paused)."""
+    from soce.lib.reminders import services as reminders
+    from soce.lib.reminders.models import Step
+
+    from .reminders import DIGEST_STEP, RETIRED_RULES
+
+    code, name, rule, template = DIGEST_STEP
+    reminders.step_ensure(
+        code=code, name=name, rule=rule, template=template, rolling=True, is_reminder=False, campaign="strategy"
+    )
+    retired = Step.objects.filter(rule__in=RETIRED_RULES, paused=False).select_related("campaign")
+    for step in retired:
+        reminders.step_set_paused(step=step, paused=True, by=None)
+    return 1

@@ -7,7 +7,9 @@ from . import services
 
 @shared_task(acks_late=True)
 def periods_close() -> dict:
-    """Writes the official values of closed periods of computed indicators (side effect: rows)."""
+    """Nightly: ensures the daily digest step, then writes the official values of closed periods of
+    computed indicators (side effect: rows)."""
+    services.reminders_ensure()
     return services.periods_close()
 
 
