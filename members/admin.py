@@ -582,10 +582,16 @@ class RateInline(admin.TabularInline):
 @admin.register(RateGrid)
 class RateGridAdmin(SimpleHistoryAdmin):
     list_display = ("year", "status", "notes")
-    readonly_fields = ("status",)
+    readonly_fields = ("status", "status_changed_at")
     inlines = [RateInline]
     actions = ["publish", "prepare_next"]
     change_form_template = "admin/members/rategrid/change_form.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        # A published grid is what members were charged: its year, notes and rates (RateInline) stay as published.
+        if obj is not None and obj.status == RateGrid.Status.PUBLISHED:
+            return ("year", "status", "status_changed_at", "notes")
+        return super().get_readonly_fields(request, obj)
 
     def get_urls(self):
         return [
@@ -598,7 +604,7 @@ class RateGridAdmin(SimpleHistoryAdmin):
     def simulate_view(self, request, pk):
         grid = get_object_or_404(RateGrid, pk=pk)
         if not self.has_view_permission(request, grid):
-            raise PermissionError
+            raise PermissionDenied
         context = {
             **self.admin_site.each_context(request),
             "grid": grid,

@@ -486,3 +486,29 @@ def test_certificate_download_needs_the_view_permission_on_dues(db, paid_dues):
     cot = paid_dues(MemberFactory())
     client = _role_client("Bénévolat", "benevolat@exemple.fr")  # sees members, not their dues
     assert client.get(f"/admin/members/cotisation/{cot.pk}/attestation/").status_code == 403
+
+
+def test_grid_simulation_refused_with_a_403_without_the_grid_permission(db, grids):
+    client = _role_client("Bénévolat", "benevolat@exemple.fr")
+    assert client.get(f"/admin/members/rategrid/{grids[2027].pk}/simulation/").status_code == 403
+
+
+def test_a_published_grid_keeps_its_year_notes_and_rates(staff_client, grids):
+    from members.models import Rate, RateGrid
+    from members.tests.dues_fixtures import make_grid
+
+    grid = grids[2027]
+    url = f"/admin/members/rategrid/{grid.pk}/change/"
+    page = staff_client.get(url)
+    assert {"year", "notes"}.isdisjoint(page.context["adminform"].form.fields)
+    data = {**_change_form_data(page), "year": "2031", "notes": "Changée après publication"}
+    staff_client.post(url, data)
+    grid.refresh_from_db()
+    assert (grid.year, grid.notes) == (2027, "")
+    assert Rate.objects.get(grid=grid, code="PLEIN").amount_eur == 110
+    draft = make_grid(2031, status=RateGrid.Status.DRAFT)
+    url = f"/admin/members/rategrid/{draft.pk}/change/"
+    data = {**_change_form_data(staff_client.get(url)), "notes": "Hausse de 5 €"}
+    assert staff_client.post(url, data).status_code == 302
+    draft.refresh_from_db()
+    assert draft.notes == "Hausse de 5 €"
