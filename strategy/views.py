@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +32,16 @@ def _errors(request, exc: ValidationError | PermissionDenied) -> None:
 
 def _today(request) -> date:
     return timezone.localdate()
+
+
+def _next_or(request, fallback: str) -> str:
+    """The `next` page posted by the form if it is on this site, else `fallback` (no open redirect)."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
 
 
 @view_dashboard
@@ -227,7 +238,7 @@ def value_approve(request, public_id):
         _errors(request, exc)
     else:
         messages.success(request, _("Valeur validée."))
-    return redirect(request.POST.get("next") or reverse("strategy:indicator", args=[value.indicator.code]))
+    return redirect(_next_or(request, reverse("strategy:indicator", args=[value.indicator.code])))
 
 
 @require_POST
@@ -243,7 +254,7 @@ def value_reject(request, public_id):
             messages.success(request, _("Valeur refusée : son auteur peut en saisir une autre."))
     else:
         messages.error(request, _("Le motif du refus est obligatoire."))
-    return redirect(request.POST.get("next") or reverse("strategy:indicator", args=[value.indicator.code]))
+    return redirect(_next_or(request, reverse("strategy:indicator", args=[value.indicator.code])))
 
 
 def value_evidence(request, public_id):

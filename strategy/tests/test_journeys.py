@@ -117,3 +117,26 @@ def test_pilot_records_a_checkin_and_owner_updates_an_action(indicator, owner):
     client.post(reverse("strategy:action", args=[action.pk]), {"note": "Lancée", "status": "in_progress"})
     action.refresh_from_db()
     assert action.status == Action.Status.IN_PROGRESS and action.updates.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("posted", "lands_on"),
+    [
+        ("/pilotage/mon-suivi/", "/pilotage/mon-suivi/"),
+        ("https://evil.example/phish", None),
+        ("//evil.example/phish", None),
+        ("javascript:alert(1)", None),
+    ],
+)
+@pytest.mark.parametrize("action", ["value_approve", "value_reject"])
+def test_approve_and_reject_only_go_back_to_a_page_of_this_site(indicator, updater, owner, action, posted, lands_on):
+    from strategy import services
+
+    value = services.value_enter(
+        indicator=indicator, period_start=date(2025, 1, 1), value=4, comment="Bilan", by=updater, today=date(2026, 1, 5)
+    )
+    response = client_for(owner).post(
+        reverse(f"strategy:{action}", args=[value.public_id]), {"next": posted, "reason": "Chiffre faux"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == (lands_on or reverse("strategy:indicator", args=[indicator.code]))
