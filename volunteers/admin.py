@@ -50,8 +50,8 @@ class MissionAdmin(admin.ModelAdmin):
 
 class ReviewInline(admin.TabularInline):
     model = Review
-    fields = ("due_on", "done_on", "outlook", "next_due_on", "completed_by")
-    readonly_fields = ("done_on", "outlook", "next_due_on", "completed_by")
+    fields = ("due_on", "prepared_at", "done_on", "outlook", "next_due_on", "completed_by")
+    readonly_fields = ("prepared_at", "done_on", "outlook", "next_due_on", "completed_by")
     extra = 0
     can_delete = False
 
@@ -312,12 +312,33 @@ class EndProposalAdmin(admin.ModelAdmin):
 
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
-    list_display = ("engagement", "due_on", "done_on", "outlook")
-    list_filter = ("outlook", ("done_on", admin.EmptyFieldListFilter))
+    list_display = ("engagement", "due_on", "prepared_at", "done_on", "outlook")
+    list_filter = ("outlook", ("done_on", admin.EmptyFieldListFilter), ("prepared_at", admin.EmptyFieldListFilter))
     search_fields = ("engagement__volunteer__last_name", "engagement__mission__title")
     list_select_related = ("engagement__volunteer__campus", "engagement__mission__group")
-    readonly_fields = ("engagement", "done_on", "completed_by")
+    readonly_fields = ("engagement", "prepared_by", "prepared_at", "done_on", "completed_by")
     date_hierarchy = "due_on"
+    actions = ["close_prepared"]
+
+    @admin.action(description=_("Valider et clore les bilans préparés"), permissions=["change"])
+    def close_prepared(self, request, queryset):
+        done = 0
+        for review in queryset.filter(done_on__isnull=True).select_related("engagement"):
+            try:
+                services.review_complete(
+                    review=review,
+                    by=request.user,
+                    achievements=review.achievements,
+                    difficulties=review.difficulties,
+                    needs=review.needs,
+                    outlook=review.outlook,
+                    next_due_on=review.next_due_on,
+                )
+                done += 1
+            except BusinessError as error:
+                messages.error(request, f"{review} : {error}")
+        if done:
+            messages.success(request, _("%d bilan(s) validé(s) et clos.") % done)
 
 
 class CharterVersionForm(forms.ModelForm):

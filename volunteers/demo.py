@@ -304,7 +304,7 @@ def _engagements(rng: random.Random, people, missions, *, count: int) -> list[En
             )
         )
     Engagement.objects.bulk_create(rows, batch_size=1000)
-    engagements = list(Engagement.objects.select_related("mission", "volunteer").order_by("pk"))
+    engagements = list(Engagement.objects.select_related("mission", "volunteer", "referent").order_by("pk"))
     _reviews(rng, engagements, today)
     _end_proposal(engagements)
     return engagements
@@ -324,8 +324,13 @@ def _end_proposal(engagements: list[Engagement]) -> None:
 
 
 def _reviews(rng: random.Random, engagements: list[Engagement], today: date) -> None:
+    """Last year's review, prepared by the volunteer and validated by the referent; the next one pending.
+
+    Half of the overdue reviews are already prepared by their volunteer and wait for the referent.
+    """
+    tz = timezone.get_current_timezone()
     reviews = []
-    for e in engagements:
+    for index, e in enumerate(engagements):
         if e.status in (EngagementStatus.PROPOSED, EngagementStatus.AWAITING_SIGNATURE, EngagementStatus.ENDED):
             continue
         last = today - timedelta(days=rng.randint(30, 330))
@@ -339,13 +344,23 @@ def _reviews(rng: random.Random, engagements: list[Engagement], today: date) -> 
                 needs="Formation à l'animation de réunions.",
                 outlook=rng.choice(ReviewOutlook.values),
                 next_due_on=today + timedelta(days=rng.randint(10, 300)),
+                prepared_by_id=e.volunteer.user_id,
+                prepared_at=datetime.combine(last - timedelta(days=3), time(20), tzinfo=tz),
+                completed_by_id=e.referent.user_id,
             )
         )
         if e.status == EngagementStatus.REVIEW_DUE:
             due = today - timedelta(days=rng.randint(1, 60))
         else:
             due = today + timedelta(days=rng.randint(5, 300))
-        reviews.append(Review(engagement=e, due_on=due))
+        pending = Review(engagement=e, due_on=due)
+        if e.status == EngagementStatus.REVIEW_DUE and index % 2:
+            pending.achievements = "Trois rencontres école-entreprise organisées ; un forum des métiers."
+            pending.needs = "Un binôme pour l'an prochain."
+            pending.outlook = ReviewOutlook.CONTINUE
+            pending.prepared_by_id = e.volunteer.user_id
+            pending.prepared_at = datetime.combine(today - timedelta(days=2), time(19), tzinfo=tz)
+        reviews.append(pending)
     Review.objects.bulk_create(reviews, batch_size=2000)
 
 

@@ -53,10 +53,11 @@ class ReviewForm(forms.ModelForm):
         }
         help_texts = {"next_due_on": _("Laissez vide pour suivre le rythme de la mission.")}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, closing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["achievements"].required = True
-        self.fields["outlook"].required = True
+        # A draft may be partial; closing the review needs what was achieved and what comes next.
+        self.fields["achievements"].required = closing
+        self.fields["outlook"].required = closing
         self.fields["outlook"].choices = Review.Outlook.choices
         self.fields["outlook"].widget.attrs["class"] = "form-check-input"
         for name in ("achievements", "difficulties", "needs", "next_due_on"):

@@ -40,6 +40,7 @@ def member_volunteering(member) -> dict:
             {
                 "reference": str(r.public_id),
                 "prevu_le": _iso(r.due_on),
+                "prepare_le": _iso(r.prepared_at),
                 "fait_le": _iso(r.done_on),
                 "realisations": r.achievements,
                 "difficultes": r.difficulties,

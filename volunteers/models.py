@@ -295,13 +295,23 @@ class Review(models.Model):
     needs = models.TextField(_("besoins (formation, moyens, aide)"), blank=True)
     outlook = models.CharField(_("suite envisagée"), max_length=16, choices=ReviewOutlook, blank=True)
     next_due_on = models.DateField(_("prochain bilan"), null=True, blank=True)
-    completed_by = models.ForeignKey(
+    prepared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("saisi par"),
+        verbose_name=_("préparé par"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    prepared_at = models.DateTimeField(_("préparé le"), null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("validé par"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Le référent, ou l'équipe du bénévolat : le bilan se fait avec le référent."),
     )
     created_at = models.DateTimeField(_("créé le"), default=timezone.now)
 
@@ -323,6 +333,10 @@ class Review(models.Model):
     @property
     def is_done(self) -> bool:
         return self.done_on is not None
+
+    @property
+    def is_prepared(self) -> bool:
+        return self.prepared_at is not None
 
 
 class VersionKind(models.TextChoices):

@@ -324,6 +324,16 @@ def review_for(*, user, public_id) -> Review:
     return review
 
 
+def can_close_review(*, user, review: Review) -> bool:
+    """The review is done with the referent: the referent (never the volunteer) or the Bénévolat team closes it."""
+    if user is None or not user.is_authenticated:
+        return False
+    engagement = review.engagement
+    if engagement.volunteer.user_id == user.pk:
+        return False  # even a volunteer who is also named referent does not close their own review
+    return engagement.referent.user_id == user.pk or user.has_perm("volunteers.change_review")
+
+
 # ---------------------------------------------------------------------------------------------- volunteer space
 
 

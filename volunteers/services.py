@@ -389,6 +389,43 @@ def _review_ensure(engagement: Engagement, *, due_on: date) -> Review:
     return Review.objects.create(engagement=engagement, due_on=due_on)
 
 
+def _review_content(achievements: str, difficulties: str, needs: str, outlook: str) -> dict:
+    if outlook and outlook not in Review.Outlook.values:
+        raise BusinessError("Choisissez la suite envisagée.")
+    return {
+        "achievements": (achievements or "").strip(),
+        "difficulties": (difficulties or "").strip(),
+        "needs": (needs or "").strip(),
+        "outlook": outlook or "",
+    }
+
+
+@transaction.atomic
+def review_prepare(
+    *,
+    review: Review,
+    by,
+    achievements: str,
+    difficulties: str = "",
+    needs: str = "",
+    outlook: str = "",
+    next_due_on: date | None = None,
+) -> Review:
+    """The volunteer (or the referent) prepares the review; it stays open for the referent (row, audit)."""
+    locked = Review.objects.select_for_update().get(pk=review.pk)
+    if locked.done_on is not None:
+        raise BusinessError("Ce bilan a déjà été validé.")
+    content = _review_content(achievements, difficulties, needs, outlook)
+    if next_due_on is not None and next_due_on <= timezone.localdate():
+        raise BusinessError("Le prochain bilan doit être dans le futur.")
+    Review.objects.filter(pk=locked.pk).update(
+        **content, next_due_on=next_due_on, prepared_by=by, prepared_at=timezone.now()
+    )
+    audit_log(locked, action="review.prepared", by=by)
+    review.refresh_from_db()
+    return review
+
+
 @transaction.atomic
 def review_complete(
     *,
@@ -401,27 +438,29 @@ def review_complete(
     next_due_on: date | None = None,
     today: date | None = None,
 ) -> Review:
-    """Records a review, schedules the next one and clears « bilan à faire » (side effects: rows, status, audit)."""
+    """The referent (or the Bénévolat team) validates the review with the volunteer: it is closed, the next one
+    scheduled and « bilan à faire » cleared (side effects: rows, status, audit)."""
     today = today or timezone.localdate()
     locked = Review.objects.select_for_update().select_related("engagement__mission").get(pk=review.pk)
     if locked.done_on is not None:
         raise BusinessError("Ce bilan a déjà été enregistré.")
-    if outlook not in Review.Outlook.values:
+    engagement = Engagement.objects.select_related("mission", "volunteer", "referent").get(pk=locked.engagement_id)
+    locked.engagement = engagement
+    if not selectors.can_close_review(user=by, review=locked):
+        raise BusinessError(
+            "Le bilan se fait avec le référent : seul le référent (ou l'équipe du bénévolat) peut le valider. "
+            "Vous pouvez le préparer."
+        )
+    content = _review_content(achievements, difficulties, needs, outlook)
+    if not content["outlook"]:
         raise BusinessError("Choisissez la suite envisagée.")
-    engagement = locked.engagement
+    if not content["achievements"]:
+        raise BusinessError("Indiquez les réalisations de la période.")
     next_due = next_due_on or _add_months(today, engagement.mission.review_every_months)
     if next_due <= today:
         raise BusinessError("Le prochain bilan doit être dans le futur.")
-    Review.objects.filter(pk=locked.pk).update(
-        done_on=today,
-        achievements=achievements,
-        difficulties=difficulties,
-        needs=needs,
-        outlook=outlook,
-        next_due_on=next_due,
-        completed_by=by,
-    )
-    audit_log(locked, action="review.done", by=by, data={"outlook": outlook})
+    Review.objects.filter(pk=locked.pk).update(**content, done_on=today, next_due_on=next_due, completed_by=by)
+    audit_log(locked, action="review.done", by=by, data={"outlook": content["outlook"]})
     if engagement.status not in (EngagementStatus.ENDING, EngagementStatus.ENDED):
         Review.objects.create(engagement=engagement, due_on=next_due)
     if engagement.status == EngagementStatus.REVIEW_DUE:

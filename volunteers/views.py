@@ -394,22 +394,35 @@ def countersign_sign(request, public_id):
 
 @require_http_methods(["GET", "POST"])
 def review(request, public_id):
+    """The volunteer prepares the review; the referent completes and closes it with them."""
     item = selectors.review_for(user=request.user, public_id=public_id)
-    form = ReviewForm(request.POST or None, instance=item) if not item.is_done else None
+    can_close = selectors.can_close_review(user=request.user, review=item)
+    closing = can_close and "close" in request.POST
+    form = None
+    if not item.is_done:
+        form = ReviewForm(request.POST or None, instance=item, closing=closing)
     if request.method == "POST" and form is not None and form.is_valid():
+        data = form.cleaned_data
+        fields = {
+            "achievements": data["achievements"],
+            "difficulties": data["difficulties"],
+            "needs": data["needs"],
+            "outlook": data["outlook"],
+            "next_due_on": data["next_due_on"],
+        }
         try:
-            services.review_complete(
-                review=item,
-                by=request.user,
-                achievements=form.cleaned_data["achievements"],
-                difficulties=form.cleaned_data["difficulties"],
-                needs=form.cleaned_data["needs"],
-                outlook=form.cleaned_data["outlook"],
-                next_due_on=form.cleaned_data["next_due_on"],
-            )
+            if closing:
+                services.review_complete(review=item, by=request.user, **fields)
+            else:
+                services.review_prepare(review=item, by=request.user, **fields)
         except BusinessError as error:
             messages.error(request, str(error))
             return redirect("volunteers:review", public_id=public_id)
-        messages.success(request, _("Bilan enregistré, merci. Le prochain est programmé."))
+        if closing:
+            messages.success(request, _("Bilan validé, merci. Le prochain est programmé."))
+        elif can_close:
+            messages.success(request, _("Brouillon du bilan enregistré."))
+        else:
+            messages.success(request, _("Bilan préparé : votre référent le validera avec vous."))
         return redirect("volunteers:home")
-    return render(request, "volunteers/review.html", {"review": item, "form": form})
+    return render(request, "volunteers/review.html", {"review": item, "form": form, "can_close": can_close})

@@ -130,6 +130,9 @@ def test_demo_seeder_builds_every_state_and_sealed_charters(today):
     assert 1 <= sealed.count() <= 6
     assert CharterSignature.objects.filter(on_paper=True).exists()
     assert EndProposal.objects.filter(status="pending").count() == 1  # waiting for the Bureau
+    from volunteers.models import Review
+
+    assert Review.objects.filter(done_on__isnull=True, prepared_at__isnull=False).exists()  # awaiting the referent
     demo.seed(rng=random.Random(2), stdout=out, options={})  # idempotent
     assert "déjà présent" in out.getvalue()
 
