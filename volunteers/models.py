@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from members.models import Group, Member
+from members.models import Group, GroupKind, Member
 from soce.lib.signing.models import SignableDocument
 from soce.lib.states import status_constraint
 
@@ -70,6 +71,45 @@ class Mission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} — {self.structure_label}"
+
+    # The kind of group each structure serves (GroupKind values).
+    GROUP_KIND_FOR = {
+        StructureKind.TERRITORIAL: GroupKind.TERRITORIAL,
+        StructureKind.PROFESSIONAL: GroupKind.PROFESSIONAL,
+        StructureKind.CAMPUS: GroupKind.CAMPUS,
+    }
+
+    def clean(self) -> None:
+        """The group must be of the kind the structure names: a GT mission serves a GT, and so on."""
+        super().clean()
+        if self.structure_kind == StructureKind.NATIONAL:
+            if self.group_id is not None:
+                raise ValidationError(
+                    {"group": _("Une mission d'un service national ne sert pas un groupe : laissez le groupe vide.")}
+                )
+            return
+        expected = self.GROUP_KIND_FOR.get(self.structure_kind)
+        if expected is None:
+            return  # an unknown structure is refused by the field's choices
+        if self.group_id is None:
+            raise ValidationError(
+                {"group": _("Choisissez le groupe servi : %(kind)s.") % {"kind": GroupKind(expected).label}}
+            )
+        if self.group.kind != expected:
+            raise ValidationError(
+                {
+                    "group": _(
+                        "« %(group)s » est de type « %(actual)s » : une mission « %(structure)s » doit servir un "
+                        "groupe de type « %(expected)s »."
+                    )
+                    % {
+                        "group": self.group.name,
+                        "actual": self.group.get_kind_display(),
+                        "structure": StructureKind(self.structure_kind).label,
+                        "expected": GroupKind(expected).label,
+                    }
+                }
+            )
 
     @property
     def structure_label(self) -> str:
