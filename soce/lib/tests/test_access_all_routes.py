@@ -30,6 +30,7 @@ EXPECTED_PUBLIC = {
     ("healthz", "soce.lib.views"),
     ("verify", "soce.lib.signing.views"),  # /verifier/: anyone checks a charter PDF
     ("result", "soce.lib.signing.views"),  # /verifier/<reference>/: the QR code's target
+    ("root_pem", "soce.lib.signing.views"),  # /verifier/racine.pem: the published root certificate
     ("renew_token", "members.views"),  # signed link of the reminder e-mails
     ("unsubscribe", "members.views"),  # RFC 8058 one-click unsubscribe
 }
