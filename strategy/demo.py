@@ -1080,7 +1080,9 @@ def _values(rng, plan, indicators, people, today) -> int:
                 value=value,
                 numerator=numerator,
                 denominator=denominator,
-                comment="Chiffre issu du bilan annuel." if indicator.frequency == "yearly" else "",
+                comment="Chiffre issu du bilan annuel."
+                if indicator.frequency == "yearly"
+                else "Chiffre relevé par le contributeur.",
                 evidence_url="https://intranet.soce.fr/bilans/" + indicator.code,
                 by=updater,
                 today=entered_on,
@@ -1672,7 +1674,9 @@ def _large_manual_values(rng, indicator: Indicator, spec: dict, today: date):
                 source=IndicatorValue.Source.MANUAL,
                 status=IndicatorValue.Status.APPROVED,
                 status_changed_at=_at(approved_on, 15),
-                comment="Chiffre issu du bilan annuel." if indicator.frequency == "yearly" else "",
+                comment="Chiffre issu du bilan annuel."
+                if indicator.frequency == "yearly"
+                else "Chiffre relevé par le contributeur.",
                 evidence_url=f"https://intranet.soce.fr/bilans/{indicator.code}",
                 entered_by=spec["updater"],
                 entered_at=_at(entered_on),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import zipfile
 from datetime import date
 
 from django import forms
@@ -11,13 +13,100 @@ from .formatting import fmt_date, period_label
 from .models import Action, CheckIn, IndicatorValue, ReviewCycle
 
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+# What an evidence file may be, by content, and the names it may then carry.
+EVIDENCE_KINDS = {
+    "pdf": {".pdf"},
+    "png": {".png"},
+    "jpeg": {".jpg", ".jpeg"},
+    "webp": {".webp"},
+    "docx": {".docx"},
+    "xlsx": {".xlsx"},
+    "pptx": {".pptx"},
+    "odt": {".odt"},
+    "ods": {".ods"},
+    "odp": {".odp"},
+    "csv": {".csv", ".txt"},
+}
+OOXML_PARTS = {"word/document.xml": "docx", "xl/workbook.xml": "xlsx", "ppt/presentation.xml": "pptx"}
+ODF_TYPES = {
+    b"application/vnd.oasis.opendocument.text": "odt",
+    b"application/vnd.oasis.opendocument.spreadsheet": "ods",
+    b"application/vnd.oasis.opendocument.presentation": "odp",
+}
+
+
+def _zip_kind(upload) -> str | None:
+    """An Office Open XML or OpenDocument file, read from the zip directory (nothing is unpacked but the
+    few bytes of an OpenDocument's `mimetype`); documents carrying macros are refused."""
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = set(archive.namelist())
+            if any(name.lower().endswith("vbaproject.bin") for name in names):
+                return None
+            if "[Content_Types].xml" in names:
+                return next((kind for part, kind in OOXML_PARTS.items() if part in names), None)
+            if "mimetype" in names and archive.getinfo("mimetype").file_size < 100:
+                return ODF_TYPES.get(archive.read("mimetype").strip())
+    except (zipfile.BadZipFile, OSError, KeyError, RuntimeError):
+        return None
+    return None
+
+
+def _text_kind(head: bytes) -> str | None:
+    """A small plain-text table (CSV): printable UTF-8 or Latin-1 text, no control bytes."""
+    if b"\x00" in head:
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        text = head.decode("latin-1")
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text):
+        return None
+    return "csv"
+
+
+def evidence_kind(upload) -> str | None:
+    """What an uploaded file really is, from its bytes (never from its name or the browser's word)."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(upload)
+    return _text_kind(head)
 
 
 class EvidenceMixin:
     def clean_evidence(self):
         evidence = self.cleaned_data.get("evidence")
-        if evidence and evidence.size > MAX_EVIDENCE_BYTES:
+        if not evidence:
+            return evidence
+        if evidence.size > MAX_EVIDENCE_BYTES:
             raise forms.ValidationError(_("Le justificatif dépasse 5 Mo."))
+        if not evidence.size:
+            raise forms.ValidationError(_("Le justificatif est vide."))
+        kind = evidence_kind(evidence)
+        extension = os.path.splitext(evidence.name or "")[1].lower()
+        if kind is None:
+            raise forms.ValidationError(
+                _(
+                    "Ce fichier n'est ni un PDF, ni une image (PNG, JPEG, WebP), ni un document bureautique "
+                    "(Word, Excel, PowerPoint sans macro, OpenDocument), ni un tableau CSV."
+                )
+            )
+        if extension not in EVIDENCE_KINDS[kind]:
+            raise forms.ValidationError(
+                _("Le nom du fichier (« %(ext)s ») ne correspond pas à son contenu (%(kind)s).")
+                % {"ext": extension or "sans extension", "kind": kind.upper()}
+            )
         return evidence
 
 
@@ -28,8 +117,15 @@ class ValueEntryForm(EvidenceMixin, forms.Form):
         label=_("Numérateur"), required=False, max_digits=18, decimal_places=4, help_text=_("Pour un pourcentage.")
     )
     denominator = forms.DecimalField(label=_("Dénominateur"), required=False, max_digits=18, decimal_places=4)
-    comment = forms.CharField(label=_("Commentaire"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    evidence = forms.FileField(label=_("Justificatif (PDF, image, tableur)"), required=False)
+    comment = forms.CharField(
+        label=_("Commentaire"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("D'où vient le chiffre, comment il a été compté."),
+        error_messages={"required": _("Dites en un commentaire d'où vient le chiffre.")},
+    )
+    evidence = forms.FileField(
+        label=_("Justificatif (PDF, image, document bureautique, CSV ; 5 Mo au plus)"), required=False
+    )
     evidence_url = forms.URLField(label=_("ou lien vers le justificatif"), required=False, assume_scheme="https")
 
     def __init__(self, *args, periods: list[tuple[date, date]], percent: bool, today: date, grace_days: int, **kwargs):
@@ -48,11 +144,11 @@ class ValueEntryForm(EvidenceMixin, forms.Form):
     def clean_period(self) -> date:
         return date.fromisoformat(self.cleaned_data["period"])
 
-    def clean(self):
-        data = super().clean()
-        if not data.get("evidence") and not data.get("evidence_url") and not (data.get("comment") or "").strip():
-            raise forms.ValidationError(_("Joignez un justificatif, un lien ou au moins un commentaire sur la source."))
-        return data
+    def clean_comment(self) -> str:
+        comment = (self.cleaned_data.get("comment") or "").strip()
+        if not comment:
+            raise forms.ValidationError(_("Dites en un commentaire d'où vient le chiffre."))
+        return comment
 
 
 class CorrectionForm(EvidenceMixin, forms.Form):

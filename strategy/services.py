@@ -241,6 +241,8 @@ def value_enter(
     amount = _decimal(value, _("Valeur"))
     if amount is None:
         raise ValidationError(_("La valeur est obligatoire."))
+    if not (comment or "").strip():
+        raise ValidationError(_("Dites en un commentaire d'où vient le chiffre."))
     _check_value(indicator, amount)
     start, end = _period(indicator, period_start, today)
     if IndicatorValue.objects.filter(

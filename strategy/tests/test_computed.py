@@ -113,7 +113,7 @@ def test_approving_a_value_invalidates_the_cache(accounts, owner, updater):
     manual = IndicatorFactory(owner=owner)
     manual.updaters.add(updater)
     value = services.value_enter(
-        indicator=manual, period_start=date(2025, 1, 1), value=3, by=updater, today=date(2026, 1, 5)
+        comment="Bilan", indicator=manual, period_start=date(2025, 1, 1), value=3, by=updater, today=date(2026, 1, 5)
     )
     services.value_approve(value=value, by=owner)
     assert computed.generation() > generation

@@ -71,11 +71,17 @@ def test_updater_enters_late_owner_approves_then_a_correction_supersedes(indicat
     assert "Remplacée par une correction" in history
 
 
-def test_entry_without_any_evidence_or_comment_is_refused_in_french(indicator, updater):
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"evidence_url": "https://intranet.soce.fr/bilan.pdf"}, {"comment": "   "}],
+)
+def test_entry_without_a_comment_is_refused_in_french(indicator, updater, extra):
     response = client_for(updater).post(
-        reverse("strategy:value_enter", args=[indicator.code]), {"period": "2025-01-01", "value": "4"}, follow=True
+        reverse("strategy:value_enter", args=[indicator.code]),
+        {"period": "2025-01-01", "value": "4", **extra},
+        follow=True,
     )
-    assert "Joignez un justificatif" in response.content.decode()
+    assert "d&#x27;où vient le chiffre" in response.content.decode()
     assert not IndicatorValue.objects.exists()
 
 

@@ -67,7 +67,9 @@ def test_the_database_refuses_self_approval(indicator, updater):
 
 def test_nobody_but_updaters_enters_values(indicator, bureau_user):
     with pytest.raises(PermissionDenied):
-        services.value_enter(indicator=indicator, period_start=date(2025, 1, 1), value=1, by=bureau_user, today=TODAY)
+        services.value_enter(
+            comment="Bilan", indicator=indicator, period_start=date(2025, 1, 1), value=1, by=bureau_user, today=TODAY
+        )
 
 
 @pytest.mark.parametrize(
@@ -76,16 +78,20 @@ def test_nobody_but_updaters_enters_values(indicator, bureau_user):
 )
 def test_period_must_match_frequency_and_have_started(indicator, updater, period_start, message):
     with pytest.raises(ValidationError, match=message):
-        services.value_enter(indicator=indicator, period_start=period_start, value=1, by=updater, today=TODAY)
+        services.value_enter(
+            comment="Bilan", indicator=indicator, period_start=period_start, value=1, by=updater, today=TODAY
+        )
 
 
 def test_a_correction_supersedes_the_value_once_approved(indicator, updater, owner):
     original = services.value_enter(
-        indicator=indicator, period_start=date(2024, 1, 1), value=Decimal(120), by=updater, today=TODAY
+        comment="Bilan", indicator=indicator, period_start=date(2024, 1, 1), value=Decimal(120), by=updater, today=TODAY
     )
     services.value_approve(value=original, by=owner)
     with pytest.raises(ValidationError, match="existe déjà"):
-        services.value_enter(indicator=indicator, period_start=date(2024, 1, 1), value=1, by=updater, today=TODAY)
+        services.value_enter(
+            comment="Bilan", indicator=indicator, period_start=date(2024, 1, 1), value=1, by=updater, today=TODAY
+        )
     with pytest.raises(ValidationError, match="motif"):
         services.value_correct(original=original, value=Decimal(125), reason="", by=updater)
     fix = services.value_correct(original=original, value=Decimal(125), reason="Oubli d'un atelier", by=updater)
@@ -99,11 +105,15 @@ def test_a_correction_supersedes_the_value_once_approved(indicator, updater, own
 
 
 def test_a_rejected_value_needs_a_reason_and_frees_the_period(indicator, updater, owner):
-    value = services.value_enter(indicator=indicator, period_start=date(2025, 1, 1), value=9, by=updater, today=TODAY)
+    value = services.value_enter(
+        comment="Bilan", indicator=indicator, period_start=date(2025, 1, 1), value=9, by=updater, today=TODAY
+    )
     with pytest.raises(ValidationError):
         services.value_reject(value=value, by=owner, reason=" ")
     services.value_reject(value=value, by=owner, reason="Chiffre de 2024 recopié")
-    assert services.value_enter(indicator=indicator, period_start=date(2025, 1, 1), value=10, by=updater, today=TODAY)
+    assert services.value_enter(
+        comment="Bilan", indicator=indicator, period_start=date(2025, 1, 1), value=10, by=updater, today=TODAY
+    )
 
 
 @pytest.mark.parametrize(("unit", "bad"), [("percent", 101), ("bool", 2), ("count", -1)])
@@ -111,7 +121,9 @@ def test_values_respect_the_unit(indicator, updater, unit, bad):
     indicator.unit = unit
     indicator.save()
     with pytest.raises(ValidationError):
-        services.value_enter(indicator=indicator, period_start=date(2025, 1, 1), value=bad, by=updater, today=TODAY)
+        services.value_enter(
+            comment="Bilan", indicator=indicator, period_start=date(2025, 1, 1), value=bad, by=updater, today=TODAY
+        )
 
 
 def test_objective_moves_to_another_ambition_with_a_new_code(strategy_admin):
