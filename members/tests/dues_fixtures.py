@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from members.models import Category, GridStatus, Rate, RateGrid, RateKind
 
@@ -29,4 +30,8 @@ def make_grid(year: int, *, status=GridStatus.PUBLISHED) -> RateGrid:
 
 @pytest.fixture
 def grids(db):
-    return {year: make_grid(year) for year in (2025, 2026, 2027)}
+    """Published grids for 2025–2027 (tests that freeze time there name them) and for last, this and next year
+    (tests that run at today's date: they keep working every year)."""
+    this_year = timezone.localdate().year
+    years = sorted({2025, 2026, 2027, this_year - 1, this_year, this_year + 1})
+    return {year: make_grid(year) for year in years}
