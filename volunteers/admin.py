@@ -100,10 +100,28 @@ class ProposeEndForm(forms.Form):
 END_STEPS = {"notice": NoticeReceivedForm, "term": TermForm, "propose": ProposeEndForm, "close": CloseForm}
 
 
+class EndingFilter(admin.SimpleListFilter):
+    title = _("fin")
+    parameter_name = "fin"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("terme", _("Terme atteint, à clôturer")),
+            ("bureau", _("Fin proposée, en attente du Bureau")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "terme":
+            return queryset.filter(status__in=services.ENDABLE, ends_on__lte=timezone.localdate())
+        if self.value() == "bureau":
+            return queryset.filter(end_proposals__status=EndProposal.Status.PENDING)
+        return queryset
+
+
 @admin.register(Engagement)
 class EngagementAdmin(admin.ModelAdmin):
     list_display = ("volunteer", "mission", "referent", "status", "starts_on", "ends_on", "status_since", "end_link")
-    list_filter = ("status", "mission__structure_kind", "suspended_for_dues", "suspended_for_charter")
+    list_filter = (EndingFilter, "status", "mission__structure_kind", "suspended_for_dues", "suspended_for_charter")
     search_fields = ("volunteer__last_name", "volunteer__first_name", "mission__title")
     autocomplete_fields = ("volunteer", "referent")
     list_select_related = ("volunteer__campus", "mission__group", "referent__campus")

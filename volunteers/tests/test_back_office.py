@@ -95,6 +95,8 @@ def test_notice_by_letter_and_end_at_term_from_the_admin(benevolat_client, membe
     engagement.refresh_from_db()
     assert engagement.status == Engagement.Status.ENDING and engagement.notice_channel == "letter"
     at_term = EngagementFactory(status=Engagement.Status.ACTIVE, ends_on=today)
+    listed = benevolat_client.get(reverse("admin:volunteers_engagement_changelist"), {"fin": "terme"})
+    assert listed.context["cl"].result_count == 1
     url = reverse("admin:volunteers_engagement_end", args=[at_term.pk])
     assert "Terminer au terme" in benevolat_client.get(url).content.decode()
     benevolat_client.post(url, {"step": "term", "term-successor": member.pk})
