@@ -24,7 +24,13 @@ def ordinal_fr(n: int) -> str:
 
 
 def jp_tier(member: Member, year: int) -> int | None:
-    """Years since graduation (the year of graduation counts as the 1st) for alumni, else None."""
+    """The Jeunes Promotions tier of an alumnus for `year`: the years elapsed since graduation, at least 1.
+
+    JP1 covers two calendar years: the graduation year itself (the new alumnus's first dues year) and the
+    year after; then JP2 is the 2nd year after graduation, JP3 the 3rd, and so on (graduated in 2024:
+    2024 → JP1, 2025 → JP1, 2026 → JP2, 2027 → JP3). A tier the grid has no JP rate for falls back on the
+    other rates. None for non-alumni, without a graduation year, or for a year before graduation.
+    """
     if not member.graduation_year or not member.category.is_alumni or year < member.graduation_year:
         return None
     return max(1, year - member.graduation_year)

@@ -4,7 +4,7 @@ import pytest
 
 from members.models import Category, ReducedRateGrant
 from members.promo import parse_promo
-from members.rates import resolve_rate
+from members.rates import jp_tier, resolve_rate
 from members.tests.factories import CampusFactory, MemberFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,22 +37,36 @@ def test_bad_promo_labels_say_why_in_french(text, message):
 
 
 @pytest.mark.parametrize(
-    ("graduation", "code", "reason"),
+    ("year", "tier"),
+    [(2023, None), (2024, 1), (2025, 1), (2026, 2), (2027, 3), (2028, 4), (2040, 16)],
+)
+def test_jp_tier_rule_graduation_year_and_the_next_are_both_jp1(year, tier):
+    """The rule: tier = years since graduation, at least 1; the graduation year is the first dues year (JP1)."""
+    member = MemberFactory(entry_year=2021, graduation_year=2024)
+    assert jp_tier(member, year) == tier
+
+
+def test_no_jp_tier_without_graduation_or_for_non_alumni():
+    assert jp_tier(MemberFactory(entry_year=2024, graduation_year=None), 2026) is None
+    other = Category.objects.create(code="associe", label="Associé", is_alumni=False)
+    assert jp_tier(MemberFactory(category=other, entry_year=2021, graduation_year=2024), 2026) is None
+
+
+@pytest.mark.parametrize(
+    ("graduation", "year", "code", "reason", "amount"),
     [
-        (2026, "JP1", "JP1 — 1re année après diplôme"),
-        (2025, "JP2", "JP2 — 2e année après diplôme"),
-        (2024, "JP3", "JP3 — 3e année après diplôme"),
-        (2020, "PLEIN", "Cotisation normale"),
+        (2026, 2026, "JP1", "JP1 — 1re année après diplôme", "25.00"),  # the graduation year itself
+        (2025, 2026, "JP1", "JP1 — 1re année après diplôme", "25.00"),
+        (2025, 2027, "JP2", "JP2 — 2e année après diplôme", "45.00"),
+        (2024, 2027, "JP3", "JP3 — 3e année après diplôme", "60.00"),
+        (2023, 2027, "PLEIN", "Cotisation normale", "110.00"),  # JP4: no such rate in the grid
+        (2020, 2027, "PLEIN", "Cotisation normale", "110.00"),
     ],
 )
-def test_jp_tiers_follow_years_since_graduation(grids, graduation, code, reason):
+def test_each_jp_tier_gets_its_rate_and_reason(grids, graduation, year, code, reason, amount):
     member = MemberFactory(entry_year=graduation - 3, graduation_year=graduation)
-    choice = resolve_rate(member, grids[2027] if graduation != 2026 else grids[2026])
-    if graduation == 2026:
-        assert choice.rate.code == "JP1"
-    else:
-        assert choice.rate.code == code
-        assert choice.reason == reason
+    choice = resolve_rate(member, grids[year])
+    assert (choice.rate.code, choice.reason, choice.amount_eur) == (code, reason, Decimal(amount))
 
 
 def test_journey_member_sees_jp2_at_45(grids):
