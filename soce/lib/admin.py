@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import roles
 from .emails import outgoing_email_resend
-from .models import AuditEvent, BackgroundJob, EmailStatus, OutgoingEmail
+from .models import AuditEvent, BackgroundJob, EmailStatus, OutgoingEmail, PeriodicRun
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -93,3 +93,11 @@ class BackgroundJobAdmin(ReadOnlyAdmin):
             obj.done,
             obj.total,
         )
+
+
+@admin.register(PeriodicRun)
+class PeriodicRunAdmin(ReadOnlyAdmin):
+    """When each periodic job last ran under `run_periodic_tasks --due` (cron without a broker)."""
+
+    list_display = ("name", "last_run_at", "running_since", "runs", "last_error")
+    readonly_fields = [f.name for f in PeriodicRun._meta.fields]

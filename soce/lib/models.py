@@ -164,3 +164,22 @@ class BackgroundJob(models.Model):
         if self.status == JobStatus.DONE:
             return 100
         return int(self.done * 100 / self.total) if self.total else 0
+
+
+class PeriodicRun(models.Model):
+    """The last run of each periodic job by `run_periodic_tasks --due` (cron without a broker)."""
+
+    name = models.CharField(_("tâche"), max_length=80, unique=True)
+    last_run_at = models.DateTimeField(_("dernière exécution"), null=True, blank=True)
+    running_since = models.DateTimeField(_("en cours depuis"), null=True, blank=True)
+    last_result = models.TextField(_("résultat"), blank=True)
+    last_error = models.TextField(_("erreur"), blank=True)
+    runs = models.PositiveIntegerField(_("exécutions"), default=0)
+
+    class Meta:
+        verbose_name = _("tâche périodique")
+        verbose_name_plural = _("tâches périodiques")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
