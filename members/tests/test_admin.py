@@ -197,6 +197,7 @@ def test_member_change_page_has_a_constant_query_count(staff_client, grids):
         GroupMembershipFactory(member=big)
     for year in (2025, 2026, 2027):
         services.cotisation_open(member=big, year=year, by=None)
+    page_queries(small)  # warm the per-process caches (content types)
     assert page_queries(small) == page_queries(big) <= 15
 
 
@@ -512,3 +513,26 @@ def test_a_published_grid_keeps_its_year_notes_and_rates(staff_client, grids):
     assert staff_client.post(url, data).status_code == 302
     draft.refresh_from_db()
     assert draft.notes == "Hausse de 5 €"
+
+
+def test_member_page_lists_the_dues_history_for_those_who_may_see_dues(staff_client, grids):
+    from django.test import Client
+
+    from conftest import login_with_mfa, staff_user_with
+    from members import services
+    from soce.lib import roles
+
+    member = MemberFactory(entry_year=1990, graduation_year=1993)
+    for year in (2025, 2026):
+        services.cotisation_open(member=member, year=year, by=None)
+    url = f"/admin/members/member/{member.pk}/change/"
+    html = staff_client.get(url).content.decode()
+    table = html[html.index('<table class="dues-history">') : html.index("</table>", html.index("dues-history"))]
+    assert table.index("2026") < table.index("2025")  # newest first
+    for cotisation in member.cotisations.all():
+        assert f"/admin/members/cotisation/{cotisation.pk}/change/" in table
+    # The Bénévolat team sees the member, not their dues.
+    benevolat = login_with_mfa(Client(), staff_user_with(roles.BENEVOLAT, "benevolat@exemple.fr"))
+    page = benevolat.get(url)
+    assert page.status_code == 200
+    assert "dues-history" not in page.content.decode()

@@ -23,6 +23,14 @@ class SampleForm(forms.Form):
     secret = forms.CharField(widget=forms.HiddenInput)
     agree = forms.BooleanField(required=False)
     kind = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+    email = forms.EmailField(required=False, label="Courriel", label_suffix=" :")
+    site = forms.URLField(required=False, assume_scheme="https")
+    password = forms.CharField(widget=forms.PasswordInput(render_value=True), required=False)
+    amount = forms.DecimalField(required=False)
+    at = forms.SplitDateTimeField(required=False)
+    starts = forms.TimeField(required=False)
+    doc = forms.FileField(required=False)
+    note = forms.CharField(widget=forms.Textarea, required=False)
 
 
 class DisabledOptionSelect(forms.Select):
@@ -55,6 +63,17 @@ def test_same_html_as_djangos_templates(data):
     assert "Belgique &lt;Wallonie&gt;" in ours
 
 
+@pytest.mark.parametrize("name", list(SampleForm.base_fields))
+def test_each_field_and_label_is_the_same_html(name):
+    data = {"name": "Zoé", "email": "a@b.fr", "password": "x\"y", "at_0": "2026-12-04", "at_1": "10:00"}
+    ours, django_own = SampleForm(data=data), SampleForm(data=data)
+    ours.renderer, django_own.renderer = FormRenderer(), DjangoTemplates()
+    assert ours[name].as_widget() == django_own[name].as_widget()
+    assert ours[name].label_tag(attrs={"class": "form-label", "hidden": False}) == django_own[name].label_tag(
+        attrs={"class": "form-label", "hidden": False}
+    )
+
+
 def test_custom_option_attributes_are_kept():
     widget = DisabledOptionSelect(choices=CHOICES)
     ours = widget.render("c", "fr", renderer=FormRenderer())
@@ -78,3 +97,11 @@ def test_an_option_template_of_its_own_is_still_rendered_by_its_template():
     ours = widget.render("c", "fr", renderer=FormRenderer())
     assert ours == widget.render("c", "fr", renderer=DjangoTemplates())
     assert "<label><input" in ours
+
+
+@pytest.mark.parametrize(
+    "name", ["django/forms/widgets/select.html", "django/forms/widgets/text.html", "django/forms/label.html"]
+)
+def test_the_overrides_are_the_ones_used(name, settings):
+    origin = FormRenderer().get_template(name).template.origin.name
+    assert origin.startswith(str(settings.BASE_DIR / "templates")), origin
