@@ -39,7 +39,7 @@ def can_see_indicator(user, indicator) -> bool:
 
 def can_enter(user, indicator) -> bool:
     """Updaters (and the owner, and strategy admins) enter values of manual indicators."""
-    return is_updater(user, indicator) or is_owner(user, indicator) or is_admin(user)
+    return is_owner(user, indicator) or is_admin(user) or is_updater(user, indicator)  # the query last
 
 
 def can_approve(user, value) -> bool:

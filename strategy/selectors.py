@@ -219,11 +219,16 @@ def rollup_json(r: rules.Rollup) -> dict:
     }
 
 
-def indicator_json(indicator: Indicator, tree: Tree, ev: rules.Evaluation, live: dict | None, has_action: bool) -> dict:
-    defn = tree.defs[indicator.pk]
+def indicator_json(
+    indicator: Indicator,
+    defn: rules.Definition,
+    pts: list[rules.Point],
+    ev: rules.Evaluation,
+    live: dict | None,
+    has_action: bool,
+) -> dict:
     final = defn.final_target
     source_unavailable = bool(indicator.is_computed and live is not None and not live["available"])
-    pts = tree.points[indicator.pk]
     return {
         "code": indicator.code,
         "name": indicator.name,
@@ -359,7 +364,9 @@ def _dashboard_figures(*, plan_code: str | None, today: date, curve: str | None)
     for indicator in data.indicators:
         ev = tree.indicator(indicator, today)
         has_action = bool(data.action_indicators.get(indicator.pk, set()) & open_actions)
-        indicators[indicator.code] = indicator_json(indicator, tree, ev, live.get(indicator.code), has_action)
+        indicators[indicator.code] = indicator_json(
+            indicator, tree.defs[indicator.pk], tree.points[indicator.pk], ev, live.get(indicator.code), has_action
+        )
 
     codes_by_criterion = defaultdict(list)
     for indicator in data.indicators:
@@ -725,16 +732,52 @@ def board_pack_figures(*, plan: Plan, today: date) -> dict:
 
 
 def indicator_for(*, user, code: str) -> Indicator:
-    """The indicator if `user` may see it (Bureau, strategy admin, owner, updater), else 404."""
+    """The indicator if `user` may see it (Bureau, strategy admin, owner, updater), else 404.
+
+    Its updaters and axes are not fetched: the reference sheet that lists them is cached (see
+    views.indicator), and an updater's rights are one EXISTS.
+    """
     indicator = (
-        Indicator.objects.select_related("plan", "owner", "criterion__objective__ambition")
-        .prefetch_related("updaters", "axes")
-        .filter(code=code)
-        .first()
+        Indicator.objects.select_related("plan", "owner", "criterion__objective__ambition").filter(code=code).first()
     )
     if indicator is None or not permissions.can_see_indicator(user, indicator):
         raise Http404("Indicateur introuvable")
     return indicator
+
+
+def indicator_points(*, indicator: Indicator) -> list[rules.Point]:
+    """The approved values of one indicator as points, oldest first (one light query)."""
+    rows = (
+        indicator.values.filter(status=APPROVED)
+        .order_by("period_end")
+        .values_list("period_start", "period_end", "value", "numerator", "denominator")
+    )
+    return [rules.Point(*row) for row in rows]
+
+
+def indicator_figures(
+    *,
+    indicator: Indicator,
+    points: list[rules.Point],
+    targets: list[IndicatorTarget],
+    actions: list[Action],
+    today: date,
+) -> tuple[dict, dict | None]:
+    """What the indicator page shows of the dashboard (its summary and its curve), for this indicator alone.
+
+    From its approved points and the rows the page reads anyway (its targets, its actions): one more
+    query for the annotations, plus the live value of its source for a computed indicator (cached).
+    """
+    current = [t for t in targets if t.superseded_at is None]
+    defn = definition_of(indicator, current)
+    pts = points
+    live = computed.live_values([indicator], today).get(indicator.code) if indicator.is_computed else None
+    has_action = any(a.status in Action.OPEN for a in actions)
+    summary = indicator_json(indicator, defn, pts, rules.evaluate(defn, pts, today), live, has_action)
+    annotations = list(
+        Annotation.objects.filter(plan_id=indicator.plan_id).filter(Q(indicator__isnull=True) | Q(indicator=indicator))
+    )
+    return summary, _curve(summary, annotations, indicator.pk)
 
 
 def indicator_history(*, indicator: Indicator):
@@ -808,15 +851,18 @@ def actions_for(*, plan: Plan):
 
 
 def periods_open_for_entry(
-    *, indicator: Indicator, today: date | None = None, limit: int = 24
+    *, indicator: Indicator, today: date | None = None, limit: int = 24, values: list[IndicatorValue] | None = None
 ) -> list[tuple[date, date]]:
-    """Periods (newest first) without a valid or pending value, from the baseline to today."""
+    """Periods (newest first) without a valid or pending value, from the baseline to today.
+
+    `values`: the indicator's values when the caller has them already (no query then).
+    """
     today = today or timezone.localdate()
     first = indicator.baseline_on or indicator.plan.starts_on
-    filled = set(
-        indicator.values.filter(status__in=[IndicatorValue.Status.APPROVED, IndicatorValue.Status.PENDING]).values_list(
-            "period_start", flat=True
-        )
-    )
+    held = [IndicatorValue.Status.APPROVED, IndicatorValue.Status.PENDING]
+    if values is not None:
+        filled = {v.period_start for v in values if v.status in held}
+    else:
+        filled = set(indicator.values.filter(status__in=held).values_list("period_start", flat=True))
     periods = [p for p in rules.periods_between(indicator.frequency, first, today) if p[0] not in filled]
     return list(reversed(periods))[:limit]

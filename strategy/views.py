@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 from django.contrib import messages
@@ -9,13 +10,14 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from . import exports, permissions, selectors, services
+from . import computed, exports, permissions, selectors, services
 from .forms import ActionUpdateForm, BoardPackForm, CheckInForm, CorrectionForm, RejectForm, TargetForm, ValueEntryForm
 from .models import Action, BoardPack, IndicatorValue, Objective
 
@@ -113,14 +115,67 @@ def objective(request, code: str):
     raise Http404("Objectif introuvable")
 
 
+BODY_TTL = 15 * 60  # seconds; any strategy write makes a new key before that anyway
+
+
 def indicator(request, code: str):
     ind = selectors.indicator_for(user=request.user, code=code)
     today = _today(request)
-    figures = selectors.dashboard_figures(plan_code=ind.plan.code, today=today, curve=ind.code)
-    summary = figures["indicators"][ind.code]
-    history = list(selectors.indicator_history(indicator=ind))
+    targets = list(selectors.indicator_targets_history(indicator=ind))
+    actions = list(ind.actions.select_related("owner").order_by("due_on"))
+    # this indicator only, from its own rows: not the whole plan's figures
+    summary, curve = selectors.indicator_figures(
+        indicator=ind, points=selectors.indicator_points(indicator=ind), targets=targets, actions=actions, today=today
+    )
     can_enter = permissions.can_enter(request.user, ind) and not ind.is_computed
-    periods = selectors.periods_open_for_entry(indicator=ind, today=today) if can_enter else []
+    can_admin, is_owner = permissions.is_admin(request.user), permissions.is_owner(request.user, ind)
+    path = None
+    if ind.criterion_id:
+        crit = ind.criterion
+        path = {"ambition": crit.objective.ambition, "objective": crit.objective, "criterion": crit}
+    context = {
+        "ind": ind,
+        "summary": summary,
+        "curve": curve,
+        "targets": targets,
+        "actions": actions,
+        "path": path,
+        "can_enter": can_enter,
+        "can_admin": can_admin,
+        "is_owner": is_owner,
+        "reads_all": permissions.reads_all(request.user),
+        "user_id": request.user.pk,
+    }
+    # The body (history with who entered and approved, forms, reference sheet) only changes with a
+    # strategy write, which bumps the generation; it is kept per person, rights, day and CSRF secret
+    # (its forms carry a token masked from that secret).
+    key = (
+        "indicator-body:"
+        + hashlib.sha256(
+            "|".join(
+                str(part)
+                for part in (
+                    ind.pk,
+                    request.user.pk,
+                    can_admin,
+                    is_owner,
+                    can_enter,
+                    today,
+                    summary["status"],
+                    request.META.get("CSRF_COOKIE", ""),
+                )
+            ).encode()
+        ).hexdigest()
+    )
+    context["body"] = computed.cached(key, lambda: _indicator_body(request, ind, context, today), BODY_TTL)
+    return render(request, "strategy/indicator.html", context)
+
+
+def _indicator_body(request, ind, context: dict, today: date):
+    history = list(selectors.indicator_history(indicator=ind))
+    periods = (
+        selectors.periods_open_for_entry(indicator=ind, today=today, values=history) if context["can_enter"] else []
+    )
     entry_form = (
         ValueEntryForm(
             periods=periods,
@@ -128,33 +183,19 @@ def indicator(request, code: str):
             today=today,
             grace_days=ind.grace_days,
         )
-        if can_enter and periods
+        if periods
         else None
     )
-    path = None
-    if ind.criterion_id:
-        crit = ind.criterion
-        path = {"ambition": crit.objective.ambition, "objective": crit.objective, "criterion": crit}
-    return render(
-        request,
-        "strategy/indicator.html",
+    return render_to_string(
+        "strategy/_indicator_body.html",
         {
-            "ind": ind,
-            "summary": summary,
-            "curve": figures["curve"],
+            **context,
             "history": history,
-            "targets": list(selectors.indicator_targets_history(indicator=ind)),
-            "actions": ind.actions.select_related("owner").order_by("due_on"),
-            "path": path,
             "entry_form": entry_form,
-            "can_enter": can_enter,
-            "can_admin": permissions.is_admin(request.user),
-            "is_owner": permissions.is_owner(request.user, ind),
-            "target_form": TargetForm() if permissions.is_admin(request.user) else None,
+            "target_form": TargetForm() if context["can_admin"] else None,
             "reject_form": RejectForm(),
-            "reads_all": permissions.reads_all(request.user),
-            "user_id": request.user.pk,
         },
+        request=request,
     )
 
 

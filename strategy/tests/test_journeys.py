@@ -146,3 +146,32 @@ def test_approve_and_reject_only_go_back_to_a_page_of_this_site(indicator, updat
     )
     assert response.status_code == 302
     assert response["Location"] == (lands_on or reverse("strategy:indicator", args=[indicator.code]))
+
+
+def test_the_cached_page_body_follows_writes_and_its_forms_keep_a_valid_csrf_token(indicator, updater, owner):
+    import re
+
+    from strategy import services
+
+    value = services.value_enter(
+        indicator=indicator, period_start=date(2025, 1, 1), value=4, comment="Bilan", by=updater, today=date(2026, 1, 5)
+    )
+    as_owner = Client(enforce_csrf_checks=True)
+    as_owner.force_login(owner)
+    url = reverse("strategy:indicator", args=[indicator.code])
+    as_owner.get(url)  # sets the CSRF cookie
+    first = as_owner.get(url).content.decode()
+    again = as_owner.get(url).content.decode()  # the body now comes from the cache
+    assert "Valider" in again and "Bilan" in again
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', again).group(1)
+    assert first.count("csrfmiddlewaretoken") == again.count("csrfmiddlewaretoken")
+    approve = reverse("strategy:value_approve", args=[value.public_id])
+    assert approve in again
+    assert approve not in client_for(updater).get(url).content.decode()  # its author's page: no approving
+    response = as_owner.post(approve, {"csrfmiddlewaretoken": token})
+    assert response.status_code == 302
+    value.refresh_from_db()
+    assert value.status == "approved"
+    after = as_owner.get(url).content.decode()  # the write bumped the generation: a fresh body
+    assert "Validée" in after or "validée" in after.lower()
+    assert approve not in after

@@ -169,3 +169,52 @@ def test_an_admin_edit_shows_on_the_dashboard_at_once(bureau_client):
     objective.title = "Titre neuf"
     objective.save()
     assert "Titre neuf" in bureau_client.get("/pilotage/").content.decode()
+
+
+def test_indicator_page_shows_what_the_dashboard_shows_for_it(bureau_client, registry):
+    from strategy import selectors
+
+    registry.register(constant_metric("members.payers", {2026: 17100, 2025: 16950}))
+    plan, indicators = build_plan(2, 2, 3)
+    computed_one = indicators[1]
+    Indicator.objects.filter(pk=computed_one.pk).update(kind="computed", metric_code="members.payers")
+    from strategy.models import Annotation
+
+    Annotation.objects.create(plan=plan, on=date(2025, 11, 15), label="AG 2025", kind="assembly")
+    Annotation.objects.create(
+        plan=plan, on=date(2025, 6, 1), label="Campagne", kind="campaign", indicator=indicators[0]
+    )
+    for ind in (indicators[0], computed_one):
+        response = bureau_client.get(reverse("strategy:indicator", args=[ind.code]))
+        figures = selectors.dashboard_figures(plan_code=plan.code, curve=ind.code)
+        assert response.context["summary"] == figures["indicators"][ind.code]
+        assert response.context["curve"] == figures["curve"]
+
+
+def test_indicator_page_query_count_is_constant(bureau_client, registry, django_assert_num_queries):
+    from django.core.cache import cache
+
+    registry.register(constant_metric("members.payers", {2026: 17100}))
+    _plan, indicators = build_plan(1, 2, 1)
+    few, many = indicators
+    for v in range(40):  # 40 more values, monthly, from 2019
+        year, month = 2019 + v // 12, v % 12 + 1
+        ValueFactory(indicator=many, period_start=date(year, month, 1), period_end=date(year, month, 28))
+    ActionFactory(plan=few.plan).indicators.add(many)
+    url = reverse("strategy:indicator", args=[many.code])
+    bureau_client.get(url)  # the CSRF cookie, as a browser has it after its first page
+    for ind in (few, many):
+        cache.clear()
+        # Cold: session, user, indicator, user's and group permissions, targets, actions, approved
+        # points, annotations, is this Bureau member an updater (EXISTS); then the page body: full
+        # history, updaters, axes: 13, whatever the number of values.
+        with django_assert_num_queries(13):
+            assert bureau_client.get(reverse("strategy:indicator", args=[ind.code])).status_code == 200
+        # Warm: the body (history, forms, reference sheet) comes from the cache.
+        with django_assert_num_queries(10):
+            assert bureau_client.get(reverse("strategy:indicator", args=[ind.code])).status_code == 200
+    Indicator.objects.filter(pk=many.pk).update(kind="computed", metric_code="members.payers")
+    cache.clear()
+    # a fake metric's live value costs no query (a real one: one pass over its source, then cached)
+    with django_assert_num_queries(13):
+        assert bureau_client.get(url).status_code == 200
