@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -195,6 +196,182 @@ def history_table(indicator, values) -> Table:
     )
 
 
+def _who(user) -> str:
+    return (user.get_full_name() or user.email) if user else ""
+
+
+def _at(moment) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
+def _day(day) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def action_plan_table(plan, actions) -> Table:
+    """The whole action plan (`selectors.actions_for`): owner, team, dates, status, what it aims to move."""
+    rows = [
+        [
+            a.title,
+            _who(a.owner),
+            ", ".join(sorted(_who(u) for u in a.team.all())),
+            _day(a.starts_on),
+            _day(a.due_on),
+            a.get_status_display(),
+            ", ".join(o.code for o in a.objectives.all()),
+            ", ".join(str(x.number) for x in a.axes.all()),
+            ", ".join(i.code for i in a.indicators.all()),
+            a.update_count,
+            a.description,
+        ]
+        for a in actions
+    ]
+    return Table(
+        "plan-d-action",
+        f"Plan d'action : {plan.name}",
+        [
+            "Action",
+            "Responsable",
+            "Équipe",
+            "Début",
+            "Échéance",
+            "État",
+            "Objectifs",
+            "Axes",
+            "Indicateurs",
+            "Points d'avancement",
+            "Description",
+        ],
+        rows,
+    )
+
+
+def targets_table(slug: str, title: str, targets) -> Table:
+    """Every target ever set, superseded ones included, with who set it and why."""
+    rows = [
+        [
+            t.indicator.code,
+            t.indicator.name,
+            _day(t.target_on),
+            t.value,
+            t.value_high,
+            _who(t.set_by),
+            _at(t.set_at),
+            t.reason,
+            _at(t.superseded_at),
+        ]
+        for t in targets
+    ]
+    return Table(
+        slug,
+        title,
+        ["Code", "Indicateur", "Échéance", "Cible", "Borne haute", "Fixée par", "Fixée le", "Motif", "Remplacée le"],
+        rows,
+    )
+
+
+def checkins_table(plan, checkins) -> Table:
+    rows = [
+        [
+            c.objective.code,
+            c.objective.title,
+            c.cycle.name,
+            _day(c.cycle.ends_on),
+            status_label(c.status),
+            c.confidence,
+            c.what_changed,
+            c.blockers,
+            c.next_steps,
+            c.decisions_requested,
+            _who(c.by),
+            _at(c.at),
+        ]
+        for c in checkins
+    ]
+    return Table(
+        "points-d-etape",
+        f"Points d'étape : {plan.name}",
+        [
+            "Objectif",
+            "Intitulé",
+            "Cycle",
+            "Fin du cycle",
+            "Appréciation",
+            "Confiance (0-10)",
+            "Ce qui a changé",
+            "Blocages",
+            "Prochaines étapes",
+            "Décisions demandées",
+            "Par",
+            "Le",
+        ],
+        rows,
+    )
+
+
+def board_packs_table(plan, packs) -> Table:
+    rows = [
+        [
+            p.title,
+            _day(p.meeting_on),
+            p.get_status_display(),
+            _who(p.created_by),
+            _at(p.created_at),
+            _at(p.rendered_at),
+            p.figures_sha256,
+            p.pdf_sha256,
+            str(p.reference),
+        ]
+        for p in packs
+    ]
+    return Table(
+        "dossiers",
+        f"Dossiers du Bureau : {plan.name}",
+        [
+            "Titre",
+            "Réunion",
+            "État",
+            "Demandé par",
+            "Demandé le",
+            "Produit le",
+            "Empreinte des chiffres (SHA-256)",
+            "Empreinte du PDF (SHA-256)",
+            "Référence",
+        ],
+        rows,
+    )
+
+
+def my_work_table(work: dict) -> Table:
+    """One person's « Mon suivi »: values to enter and to approve, objectives piloted, open actions."""
+    rows = []
+    for d in work["due"]:
+        rows.append(
+            [
+                "Valeur à saisir",
+                d["indicator"].name,
+                period_label(d["start"], d["end"]),
+                _day(d["due_on"]),
+                "en retard" if d["late"] else "",
+            ]
+        )
+    for v in work["approvals"]:
+        rows.append(
+            [
+                "Valeur à valider",
+                v.indicator.name,
+                period_label(v.period_start, v.period_end),
+                _at(v.entered_at),
+                f"saisie par {_who(v.entered_by)}" + (" (correction)" if v.supersedes_id else ""),
+            ]
+        )
+    for o in work["objectives"]:
+        rows.append(["Objectif piloté", f"{o.code} {o.title}", o.plan.name, "", ""])
+    for a in work["actions"]:
+        rows.append(["Action en cours", a.title, a.plan.name, _day(a.due_on), a.get_status_display()])
+    return Table("mon-suivi", "Mon suivi", ["Nature", "Élément", "Période ou plan", "Échéance ou date", "Note"], rows)
+
+
 DASHBOARD_TABLES: dict[str, Callable[[dict], Table]] = {
     "indicateurs": indicators_table,
     "objectifs": objectives_table,
@@ -208,7 +385,7 @@ def _csv_cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, Decimal):
-        return format(value, "f").replace(".", ",")
+        return format(value.normalize(), "f").replace(".", ",")  # 150.0000 -> 150
     text = str(value)
     if text[:1] in ("=", "+", "-", "@"):  # no formula injection in a spreadsheet
         text = "'" + text

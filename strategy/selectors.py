@@ -788,7 +788,7 @@ def indicator_history(*, indicator: Indicator):
 
 
 def indicator_targets_history(*, indicator: Indicator):
-    return indicator.targets.select_related("set_by").order_by("target_on", "set_at")
+    return indicator.targets.select_related("set_by").order_by("target_on", "set_at", "pk")
 
 
 def objective_for(*, user, code: str, plan: Plan) -> Objective:
@@ -848,6 +848,27 @@ def actions_for(*, plan: Plan):
         .annotate(update_count=Count("updates"))
         .order_by("status", "due_on", "title")
     )
+
+
+def targets_for(*, plan: Plan):
+    """Every target of the plan's indicators, superseded ones included (the target history)."""
+    return (
+        IndicatorTarget.objects.filter(indicator__plan=plan)
+        .select_related("indicator", "set_by")
+        .order_by("indicator__code", "target_on", "set_at", "pk")
+    )
+
+
+def checkins_for(*, plan: Plan):
+    return (
+        CheckIn.objects.filter(objective__plan=plan)
+        .select_related("objective", "cycle", "by")
+        .order_by("cycle__ends_on", "objective__code")
+    )
+
+
+def board_packs_for(*, plan: Plan):
+    return plan.board_packs.select_related("created_by").order_by("-meeting_on", "-created_at")
 
 
 def periods_open_for_entry(

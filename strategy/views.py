@@ -460,22 +460,45 @@ def board_pack_verify(request, reference):
     )
 
 
-@view_dashboard
+def _bureau_table(request, table: str, today: date):
+    """The plan-wide tables: the Bureau's (strategy.view_dashboard)."""
+    if not request.user.has_perm(permissions.VIEW_DASHBOARD):
+        raise PermissionDenied
+    if table == "communaute":
+        return exports.community_table(selectors.community_figures(today=today))
+    if table in exports.DASHBOARD_TABLES:
+        return exports.DASHBOARD_TABLES[table](
+            selectors.dashboard_figures(plan_code=request.GET.get("plan"), today=today)
+        )
+    plan = selectors.plan_for(request.GET.get("plan"))
+    if table == "plan-d-action":
+        return exports.action_plan_table(plan, selectors.actions_for(plan=plan))
+    if table == "cibles":
+        return exports.targets_table("cibles", f"Cibles : {plan.name}", selectors.targets_for(plan=plan))
+    if table == "points-d-etape":
+        return exports.checkins_table(plan, selectors.checkins_for(plan=plan))
+    if table == "dossiers":
+        return exports.board_packs_table(plan, selectors.board_packs_for(plan=plan))
+    raise Http404("Tableau inconnu")
+
+
 def export(request, table: str, fmt: str):
+    """CSV or XLSX of a table shown in the cockpit, to whoever may see that table."""
     if fmt not in ("csv", "xlsx"):
         raise Http404("Format inconnu")
     today = _today(request)
-    if table == "communaute":
-        built = exports.community_table(selectors.community_figures(today=today))
+    if table == "mon-suivi":
+        built = exports.my_work_table(selectors.my_work(user=request.user, today=today))
     elif table.startswith("valeurs-"):
         ind = selectors.indicator_for(user=request.user, code=table.removeprefix("valeurs-"))
         built = exports.history_table(ind, selectors.indicator_history(indicator=ind))
-    elif table in exports.DASHBOARD_TABLES:
-        built = exports.DASHBOARD_TABLES[table](
-            selectors.dashboard_figures(plan_code=request.GET.get("plan"), today=today)
+    elif table.startswith("cibles-"):
+        ind = selectors.indicator_for(user=request.user, code=table.removeprefix("cibles-"))
+        built = exports.targets_table(
+            f"cibles-{ind.code}", f"Cibles : {ind.name}", selectors.indicator_targets_history(indicator=ind)
         )
     else:
-        raise Http404("Tableau inconnu")
+        built = _bureau_table(request, table, today)
     if fmt == "csv":
         response = HttpResponse(exports.to_csv(built), content_type="text/csv; charset=utf-8")
     else:

@@ -117,7 +117,20 @@ def test_missing_metric_code_is_source_unavailable_not_zero(bureau_client):
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize(
-    "table", ["indicateurs", "objectifs", "carte-thermique", "actions", "sans-action", "communaute"]
+    "table",
+    [
+        "indicateurs",
+        "objectifs",
+        "carte-thermique",
+        "actions",
+        "sans-action",
+        "communaute",
+        "plan-d-action",
+        "cibles",
+        "points-d-etape",
+        "dossiers",
+        "mon-suivi",
+    ],
 )
 def test_exports(bureau_client, table, fmt):
     build_plan(1, 1, 1)
@@ -218,3 +231,83 @@ def test_indicator_page_query_count_is_constant(bureau_client, registry, django_
     # a fake metric's live value costs no query (a real one: one pass over its source, then cached)
     with django_assert_num_queries(13):
         assert bureau_client.get(url).status_code == 200
+
+
+def export_rows(client, table: str, query: str = "") -> list[list[str]]:
+    import csv
+    import io
+
+    response = client.get(f"/pilotage/export/{table}.csv{query}")
+    assert response.status_code == 200, response.status_code
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+
+
+def test_exports_of_the_action_plan_targets_checkins_and_board_packs(bureau_client, bureau_user):
+    from datetime import UTC, datetime
+
+    from strategy.models import BoardPack, CheckIn, IndicatorTarget
+
+    plan, indicators = build_plan(1, 1, 1)
+    action = plan.actions.get()
+    action.team.add(bureau_user)
+    IndicatorTarget.objects.filter(indicator=indicators[0], target_on=date(2026, 12, 31)).update(
+        superseded_at=datetime(2026, 3, 1, 10, tzinfo=UTC), reason=""
+    )
+    TargetFactory(indicator=indicators[0], target_on=date(2026, 12, 31), value=Decimal(140), reason="Révisée en AG")
+    objective = plan.objectives.get()
+    CheckIn.objects.create(
+        objective=objective, cycle=plan.cycles.get(name="T3 2026"), status="behind", confidence=6, blockers="Budget"
+    )
+    BoardPack.objects.create(
+        plan=plan, title="Bureau de novembre", meeting_on=date(2026, 11, 24), figures={}, figures_sha256="ab" * 32
+    )
+    rows = export_rows(bureau_client, "plan-d-action", f"?plan={plan.code}")
+    assert rows[0][:6] == ["Action", "Responsable", "Équipe", "Début", "Échéance", "État"]
+    assert rows[1][0] == action.title and bureau_user.get_full_name() in rows[1][2] and rows[1][8] == indicators[0].code
+    rows = export_rows(bureau_client, "cibles")
+    assert [(r[2], r[3], r[7], bool(r[8])) for r in rows[1:]] == [
+        ("31/12/2026", "150", "", True),  # the old target, superseded
+        ("31/12/2026", "140", "Révisée en AG", False),
+        ("31/12/2030", "200", "", False),
+    ]
+    assert export_rows(bureau_client, f"cibles-{indicators[0].code}")[1:] == rows[1:]
+    rows = export_rows(bureau_client, "points-d-etape")
+    assert rows[1][0] == objective.code and rows[1][5] == "6" and rows[1][7] == "Budget"
+    rows = export_rows(bureau_client, "dossiers")
+    assert rows[1][:2] == ["Bureau de novembre", "24/11/2026"] and rows[1][6] == "ab" * 32
+
+
+def test_an_updater_exports_their_own_work_and_indicator_not_the_bureau_tables(updater, owner):
+    from django.test import Client
+
+    ind = IndicatorFactory(code="conferences", name="Conférences", owner=owner)
+    ind.updaters.add(updater)
+    TargetFactory(indicator=ind)
+    client = Client()
+    client.force_login(updater)
+    rows = export_rows(client, "mon-suivi")
+    assert rows[0] == ["Nature", "Élément", "Période ou plan", "Échéance ou date", "Note"]
+    assert {r[1] for r in rows[1:]} == {"Conférences"} and rows[1][0] == "Valeur à saisir"
+    assert export_rows(client, "valeurs-conferences")[0][0] == "Période"
+    assert export_rows(client, "cibles-conferences")[1][0] == "conferences"
+    for table in ("plan-d-action", "cibles", "points-d-etape", "dossiers", "indicateurs", "communaute"):
+        assert client.get(f"/pilotage/export/{table}.csv").status_code == 403
+    other = Client()
+    other.force_login(owner.__class__.objects.create_user(email="autre@exemple.fr", password="x" * 12))
+    assert other.get("/pilotage/export/valeurs-conferences.csv").status_code == 404  # not theirs: no such page
+    assert other.get("/pilotage/export/cibles-conferences.csv").status_code == 404
+
+
+def test_pages_link_their_exports(bureau_client):
+    plan, _indicators = build_plan(1, 1, 1)
+    dashboard = bureau_client.get("/pilotage/").content.decode()
+    for table in ("actions", "sans-action", "indicateurs", "cibles", "points-d-etape", "carte-thermique"):
+        assert f"/pilotage/export/{table}.csv?plan={plan.code}" in dashboard
+    assert (
+        f"/pilotage/export/plan-d-action.xlsx?plan={plan.code}"
+        in bureau_client.get("/pilotage/actions/").content.decode()
+    )
+    assert "/pilotage/export/mon-suivi.csv" in bureau_client.get("/pilotage/mon-suivi/").content.decode()
+    assert (
+        f"/pilotage/export/dossiers.csv?plan={plan.code}" in bureau_client.get("/pilotage/dossiers/").content.decode()
+    )
