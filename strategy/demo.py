@@ -36,29 +36,9 @@ from .models import (
     Plan,
     ReviewCycle,
 )
+from .plan_2030 import AXES, PLAN_CODE, VISION
 
 DEMO_DOMAIN = "demo.soce.fr"  # the members app's demo accounts (read by e-mail, never imported)
-PLAN_CODE = "demain-la-soce"
-
-VISION = (
-    "Devenir une force d'influence incontournable de la transformation environnementale, sociétale, "
-    "industrielle et numérique de la France, tout en contribuant à l'épanouissement professionnel et "
-    "personnel de ses membres tout au long de leur vie."
-)
-
-AXES = [
-    "Sécuriser les adhésions et les développer drastiquement",
-    "Déployer notre rôle dans la transformation environnementale, sociétale, industrielle et numérique",
-    "Mettre en place une cellule de veille (héros, talents, réalisations et leur reconnaissance)",
-    "Créer un club qui rédige des propositions prêtes à diffuser",
-    "Communiquer régulièrement, en interne et en externe, sur nos héros, talents, réalisations et "
-    "services intergénérationnels, en renforçant GT, GP et promos",
-    "Adopter une culture de la reconnaissance des membres",
-    "Partager une vision commune avec l'École (ses instances, ses professeurs)",
-    "Miser sur l'intégration intergénérationnelle et l'accompagnement dans la vie professionnelle",
-    "Des actions d'accompagnement personnel tout au long de la vie",
-    "Une nouvelle gouvernance : autonomie, moyens et résultats ; des clubs maîtres de leurs ressources",
-]
 
 # Indicator spec: code, name, kind/metric, unit, target type, aggregation, frequency,
 # baseline (2022), {year: target}, values, extra options.

@@ -24,6 +24,7 @@ from .models import (
     Action,
     ActionUpdate,
     Ambition,
+    Axis,
     BoardPack,
     CheckIn,
     Indicator,
@@ -616,3 +617,51 @@ def reminders_ensure() -> int:
     for step in retired:
         reminders.step_set_paused(step=step, paused=True, by=None)
     return 1
+
+
+# --------------------------------------------------------------------------- the 2023–2030 plan
+
+
+@transaction.atomic
+def plan_2030_seed() -> dict[str, int]:
+    """Creates what is missing of the #DemainLaSoce 2023–2030 plan as the strategy document words it
+    (vision, axes, ambitions, objectives), never changing what exists (side effects: INSERTs, audit row).
+
+    An objective is found by its wording or its code in the plan, so one that staff moved to another
+    ambition (new code) or reworded (same code) is not created twice. The plan becomes the one in
+    force only if no plan is.
+    """
+    from . import plan_2030 as source
+
+    created = {"plan": 0, "axes": 0, "ambitions": 0, "objectives": 0}
+    plan = Plan.objects.filter(code=source.PLAN_CODE).first()
+    if plan is None:
+        plan = Plan.objects.create(
+            code=source.PLAN_CODE,
+            name=source.PLAN_NAME,
+            vision=source.VISION,
+            starts_on=source.STARTS_ON,
+            ends_on=source.ENDS_ON,
+            is_current=not Plan.objects.filter(is_current=True).exists(),
+        )
+        created["plan"] = 1
+    for number, label in enumerate(source.AXES, start=1):
+        _axis, made = Axis.objects.get_or_create(plan=plan, number=number, defaults={"label": label})
+        created["axes"] += made
+    titles = set(Objective.objects.filter(plan=plan).values_list("title", flat=True))
+    codes = set(Objective.objects.filter(plan=plan).values_list("code", flat=True))
+    for a_position, (a_code, a_title, a_statement, objectives) in enumerate(source.AMBITIONS, start=1):
+        ambition, made = Ambition.objects.get_or_create(
+            plan=plan, code=a_code, defaults={"title": a_title, "statement": a_statement, "position": a_position}
+        )
+        created["ambitions"] += made
+        for o_position, o_title in enumerate(objectives, start=1):
+            code = f"{a_code}.O{o_position}"
+            if o_title in titles or code in codes:
+                continue
+            Objective.objects.create(plan=plan, ambition=ambition, code=code, title=o_title, position=o_position)
+            created["objectives"] += 1
+    if any(created.values()):
+        audit_log(plan, action="strategy.plan.seed", by=None, data=created)
+        computed.invalidate()
+    return created
