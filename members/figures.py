@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q
+from django.db.models import Count, Exists, F, IntegerField, Max, Min, OuterRef, Q
 from django.db.models.functions import Cast
 
 from soce.lib.metrics import Group, Metric, Source, register, register_source
@@ -117,15 +117,19 @@ def promotion_jp_uptake(*, first_years: int = 3, since: int = 2010, until: int |
 
 def jp_to_full_rate(until: int | None = None) -> dict:
     """Of the members who paid a JP rate (up to `until`), how many went on to pay the full rate later
-    (also up to `until`)."""
-    jp = Cotisation.objects.filter(PAID, JP)
-    full = Cotisation.objects.filter(PAID, rate__kind=RateKind.STANDARD)
+    (also up to `until`): one pass over the paid dues, member by member (first JP year, last full-rate
+    year)."""
+    paid = Cotisation.objects.filter(PAID, rate__kind__in=[RateKind.JP, RateKind.STANDARD])
     if until is not None:
-        jp, full = jp.filter(year__lte=until), full.filter(year__lte=until)
-    later_full = full.filter(member_id=OuterRef("member_id"), year__gt=OuterRef("year"))
-    counts = jp.aggregate(
-        jp_members=Count("member_id", distinct=True),
-        went_full=Count("member_id", distinct=True, filter=Exists(later_full)),
+        paid = paid.filter(year__lte=until)
+    per_member = (
+        paid.values("member_id")
+        .annotate(first_jp=Min("year", filter=JP), last_full=Max("year", filter=Q(rate__kind=RateKind.STANDARD)))
+        .filter(first_jp__isnull=False)
+        .order_by()
+    )
+    counts = per_member.aggregate(
+        jp_members=Count("member_id"), went_full=Count("member_id", filter=Q(last_full__gt=F("first_jp")))
     )
     return {
         "jp_members": counts["jp_members"],
