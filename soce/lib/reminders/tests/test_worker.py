@@ -171,7 +171,8 @@ def test_a_worker_killed_mid_step_then_a_new_run_sends_each_email_exactly_once(s
     step_run.apply_async(args=(step.pk,), queue=QUEUE)
     # Let it commit a few batches (5 recipients each), then kill it as the OOM killer would: no
     # `finally`, no ack, its claim on the step left in place, its database session cut mid-batch.
-    _wait(lambda: Delivery.objects.count() >= 15, "le premier worker n'a pas commencé", 40, workers.log)
+    # Generous timeouts: each wait returns as soon as its condition holds; a loaded CI machine needs the room.
+    _wait(lambda: Delivery.objects.count() >= 15, "le premier worker n'a pas commencé", 120, workers.log)
     os.kill(first.pid, signal.SIGKILL)
     first.wait(timeout=10)
     cut = Delivery.objects.count()
@@ -191,7 +192,7 @@ def test_a_worker_killed_mid_step_then_a_new_run_sends_each_email_exactly_once(s
             and OutgoingEmail.objects.filter(status=EmailStatus.SENT).count() >= N
         ),
         "la reprise n'a pas fini",
-        40,
+        120,
         workers.log,
     )
     time.sleep(0.5)  # a duplicate, if any, would have had time to leave
