@@ -1387,7 +1387,7 @@ class _Bulk:
         lines = ledger.build_schedule(principal=amount, count=count, first_due_on=first_due)
         self.schedule(rows, loan, lines)
         stage = None
-        if held_on > self.today - timedelta(days=70):  # to sign, to pay out, being paid out
+        if held_on > self.today - timedelta(days=100):  # the last three sessions: to sign, to pay out, being paid out
             stage = (LoanStatus.DISBURSING, LoanStatus.OFFERED, LoanStatus.SIGNED)[self.cycle("loan", 3)]
         elif rng.random() < 0.02:  # an offer never taken up
             loan.status = LoanStatus.CANCELLED

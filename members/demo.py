@@ -437,7 +437,11 @@ def _people(rng, count, campuses, categories, groups) -> None:
             )
         )
     Member.objects.bulk_create(members, batch_size=2000)
-    created = list(Member.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").select_related("campus", "category"))
+    # In key order: the model's default order (by name) leaves namesakes in whatever order the table holds
+    # them, and every draw below would then depend on the database's physical state.
+    created = list(
+        Member.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").select_related("campus", "category").order_by("pk")
+    )
     memberships = []
     promo_cache: dict[tuple[str, int], Group] = {}
     for member in created:
@@ -456,7 +460,7 @@ def _people(rng, count, campuses, categories, groups) -> None:
 def _officers(rng, groups, promo_cache, members, today) -> None:
     """Presidents for the GT/GP, promo delegates, campus delegates and directors."""
     by_group: dict[int, list[int]] = {}
-    for gm in GroupMembership.objects.values("group_id", "id"):
+    for gm in GroupMembership.objects.values("group_id", "id").order_by("id"):
         by_group.setdefault(gm["group_id"], []).append(gm["id"])
     ends = date(today.year + 2, 6, 30)
     for group in groups["gt"] + groups["gp"]:

@@ -416,7 +416,9 @@ def _past_results(rng: random.Random, year: int) -> None:
             "member_id", "paid_at"
         )
     }
-    people = list(Member.objects.filter(status=Lifecycle.ACTIVE).exclude(email="").values_list("pk", "email"))
+    people = list(
+        Member.objects.filter(status=Lifecycle.ACTIVE).exclude(email="").order_by("pk").values_list("pk", "email")
+    )
     for step in Step.objects.filter(campaign__year=year, send_on__lte=today).order_by("send_on"):
         sent_at = timezone.make_aware(datetime.combine(step.send_on, time(7)))
         # Reached: those who had not paid on that day, a sample of the population.
