@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 
+from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef
 from django.urls import reverse
 
 from soce.lib.reminders.registry import AudienceRule, Recipient
@@ -57,10 +58,29 @@ def charter_resign(step, today: date) -> Iterator[Recipient]:
         )
 
 
+CONVERSION_DAYS = 30
+
+
 def charter_resign_conversion(step) -> int:
-    return CharterSignature.objects.filter(
-        version_id=step.params.get("version_id"), volunteer_signed_at__isnull=False
-    ).count()
+    """How many people the step's e-mail reached signed that version within 30 days after it left.
+
+    Counted like the dues reminders: from each e-mail's send time, over delivered e-mails only."""
+    from soce.lib.models import EmailStatus
+    from soce.lib.reminders.models import Delivery
+
+    signed_soon = CharterSignature.objects.filter(
+        volunteer_id=OuterRef("member_id"),
+        version_id=step.params.get("version_id"),
+        volunteer_signed_at__gte=OuterRef("email__sent_at"),
+        volunteer_signed_at__lte=ExpressionWrapper(
+            OuterRef("email__sent_at") + timedelta(days=CONVERSION_DAYS), output_field=DateTimeField()
+        ),
+    )
+    return (
+        Delivery.objects.filter(step=step, email__status=EmailStatus.SENT, email__sent_at__isnull=False)
+        .filter(Exists(signed_soon))
+        .count()
+    )
 
 
 def _review_milestone(days_to_due: int, before: int, late: int) -> str | None:
