@@ -22,6 +22,7 @@ from django.views import View
 
 from soce.lib.exceptions import BusinessError
 from soce.lib.mfa import staff_mfa_missing
+from soce.lib.pagination import KeysFirstPaginator
 
 from . import forms as f
 from . import selectors, services
@@ -118,7 +119,7 @@ class CaseList(EntraideStaffMixin, View):
         status = request.GET.get("etat") or ""
         if status and status not in CaseStatus.values:
             status = ""
-        page = Paginator(selectors.case_list(user=request.user, status=status or None), PAGE_SIZE).get_page(
+        page = KeysFirstPaginator(selectors.case_list(user=request.user, status=status or None), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
         services.case_list_read_log(user=request.user, cases=page.object_list, request=request, what="liste")
