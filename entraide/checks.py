@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from soce.lib.uploads import sniff_content_type
+
 # Lengths of the IBANs we meet (SEPA area and a few frequent others).
 IBAN_LENGTHS = {
     "AD": 24, "AT": 20, "BE": 16, "BG": 22, "CH": 21, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "EE": 20,
@@ -51,19 +53,6 @@ class CheckedUpload:
     size: int
     sha256: str
     original_name: str
-
-
-def sniff_content_type(head: bytes) -> str | None:
-    """What the bytes really are (never what the name or the browser claims)."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def check_upload(uploaded, *, max_bytes: int) -> CheckedUpload:

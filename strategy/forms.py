@@ -9,6 +9,8 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from soce.lib.uploads import sniff_content_type
+
 from .formatting import fmt_date, period_label
 from .models import Action, CheckIn, IndicatorValue, ReviewCycle
 
@@ -71,14 +73,9 @@ def evidence_kind(upload) -> str | None:
     upload.seek(0)
     head = upload.read(8192)
     upload.seek(0)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
+    content_type = sniff_content_type(head)
+    if content_type is not None:
+        return content_type.split("/")[1].removeprefix("x-")  # pdf, png, jpeg, webp
     if head.startswith(b"PK\x03\x04"):
         return _zip_kind(upload)
     return _text_kind(head)
