@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext
 
@@ -27,8 +27,6 @@ from soce.lib.reminders.registry import AudienceRule, OptOut, Recipient, registe
 from .models import Cotisation, CotisationStatus, GroupMembership, Lifecycle, Member, RateGrid
 from .rates import jp_tier, resolve_rate
 from .tokens import renewal_token, unsubscribe_token
-
-CONVERSION_DAYS = 30
 
 
 def step_year(step, today: date) -> int:
@@ -162,23 +160,14 @@ def conversion(step) -> int:
 
     Counted from each e-mail's send time, over delivered e-mails only (failed or cancelled ones convert nobody).
     """
-    from soce.lib.models import EmailStatus
-    from soce.lib.reminders.models import Delivery
+    from soce.lib.reminders.services import delivered_and_done_within
 
     year = step_year(step, step.send_on or date.today())  # noqa: DTZ011 - only a fallback, send_on is set
-    paid_soon = Cotisation.objects.filter(
-        member_id=OuterRef("member_id"),
-        year=year,
-        status=CotisationStatus.PAID,
-        paid_at__gte=OuterRef("email__sent_at"),
-        paid_at__lte=ExpressionWrapper(
-            OuterRef("email__sent_at") + timedelta(days=CONVERSION_DAYS), output_field=DateTimeField()
-        ),
-    )
-    return (
-        Delivery.objects.filter(step=step, email__status=EmailStatus.SENT, email__sent_at__isnull=False)
-        .filter(Exists(paid_soon))
-        .count()
+    return delivered_and_done_within(
+        step=step,
+        done=Cotisation.objects.filter(year=year, status=CotisationStatus.PAID),
+        member_field="member_id",
+        at_field="paid_at",
     )
 
 

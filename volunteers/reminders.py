@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 
-from django.db.models import DateTimeField, Exists, ExpressionWrapper, OuterRef
 from django.urls import reverse
 
 from soce.lib.reminders.registry import AudienceRule, Recipient
@@ -58,28 +57,15 @@ def charter_resign(step, today: date) -> Iterator[Recipient]:
         )
 
 
-CONVERSION_DAYS = 30
-
-
 def charter_resign_conversion(step) -> int:
-    """How many people the step's e-mail reached signed that version within 30 days after it left.
+    """How many people the step's e-mail reached signed that version within 30 days after it left."""
+    from soce.lib.reminders.services import delivered_and_done_within
 
-    Counted like the dues reminders: from each e-mail's send time, over delivered e-mails only."""
-    from soce.lib.models import EmailStatus
-    from soce.lib.reminders.models import Delivery
-
-    signed_soon = CharterSignature.objects.filter(
-        volunteer_id=OuterRef("member_id"),
-        version_id=step.params.get("version_id"),
-        volunteer_signed_at__gte=OuterRef("email__sent_at"),
-        volunteer_signed_at__lte=ExpressionWrapper(
-            OuterRef("email__sent_at") + timedelta(days=CONVERSION_DAYS), output_field=DateTimeField()
-        ),
-    )
-    return (
-        Delivery.objects.filter(step=step, email__status=EmailStatus.SENT, email__sent_at__isnull=False)
-        .filter(Exists(signed_soon))
-        .count()
+    return delivered_and_done_within(
+        step=step,
+        done=CharterSignature.objects.filter(version_id=step.params.get("version_id")),
+        member_field="volunteer_id",
+        at_field="volunteer_signed_at",
     )
 
 

@@ -28,7 +28,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, Max, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -469,6 +469,33 @@ def step_results(*, step: Step) -> dict:
 def results_for_steps(*, steps) -> dict[int, dict]:
     """step_results for several steps (the dashboard's figures reuse it)."""
     return {step.pk: step_results(step=step) for step in steps}
+
+
+CONVERSION_DAYS = 30
+
+
+def delivered_and_done_within(*, step: Step, done: QuerySet, member_field: str, at_field: str) -> int:
+    """How many people the step's e-mail reached did `done` within CONVERSION_DAYS after it left.
+
+    The counting every rule's conversion shares: from each e-mail's actual send time, over delivered
+    e-mails only (failed or cancelled ones convert nobody). `done` is a queryset of what the e-mail asked
+    for (payments, signatures…), `member_field` its column holding the members.Member id, `at_field` when.
+    """
+    sent_at = OuterRef("email__sent_at")
+    soon = done.filter(
+        **{
+            member_field: OuterRef("member_id"),
+            f"{at_field}__gte": sent_at,
+            f"{at_field}__lte": ExpressionWrapper(
+                sent_at + timedelta(days=CONVERSION_DAYS), output_field=DateTimeField()
+            ),
+        }
+    )
+    return (
+        Delivery.objects.filter(step=step, email__status=EmailStatus.SENT, email__sent_at__isnull=False)
+        .filter(Exists(soon))
+        .count()
+    )
 
 
 def conversion_totals(*, steps) -> dict:
