@@ -79,23 +79,30 @@ def _directory_group() -> tuple[str | None, str]:
     return path, note or f"groupe {group.slug} ({group.n} membres)"
 
 
-def _admin_member_change() -> tuple[str | None, str]:
-    """A member with the longest dues history (12 years of cotisations): the heaviest change page."""
+def _heaviest_member() -> dict | None:
+    """The active member with the longest dues history (12 years of cotisations)."""
     from django.db.models import Count
 
     from members.models import Member
 
-    member = (
+    return (
         Member.objects.filter(status=Member.Lifecycle.ACTIVE)
         .annotate(n=Count("cotisations"))
         .order_by("-n", "pk")
         .values("pk", "n")
         .first()
     )
-    if member is None:
-        return None, "aucun membre"
-    path, note = _reverse("admin:members_member_change", member["pk"])
-    return path, note or f"membre {member['pk']} ({member['n']} cotisations)"
+
+
+def _admin_member(url_name: str) -> Callable[[], tuple[str | None, str]]:
+    def resolve() -> tuple[str | None, str]:
+        member = _heaviest_member()
+        if member is None:
+            return None, "aucun membre"
+        path, note = _reverse(url_name, member["pk"])
+        return path, note or f"membre {member['pk']} ({member['n']} cotisations)"
+
+    return resolve
 
 
 def _indicator() -> tuple[str | None, str]:
@@ -157,7 +164,17 @@ JOURNEYS: list[Journey] = [
         "Admin : recherche « Bo 179 »",
         lambda: _reverse("admin:members_member_changelist", query={"q": "Bo 179"}),
     ),
-    Journey("admin_member_change", "secretariat", DETAIL, "Admin : fiche membre", _admin_member_change),
+    # The page the member list opens (reading), then the change form behind its "Modifier" button.
+    Journey(
+        "admin_member_page", "secretariat", DETAIL, "Admin : fiche membre", _admin_member("admin:members_member_fiche")
+    ),
+    Journey(
+        "admin_member_change",
+        "secretariat",
+        DETAIL,
+        "Admin : formulaire de modification du membre",
+        _admin_member("admin:members_member_change"),
+    ),
     Journey("charter", "benevole", DETAIL, "Charte du bénévole", lambda: _reverse("volunteers:charter")),
     Journey(
         "entraide_cases",

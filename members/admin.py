@@ -4,6 +4,7 @@ import io
 import zipfile
 
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
@@ -24,7 +25,7 @@ from soce.lib.exceptions import BusinessError
 from soce.lib.money import format_eur
 from soce.lib.pagination import EstimatedCountPaginator
 
-from . import services, tokens
+from . import admin_fiche, services, tokens
 from .forms import DeceasedForm, OverrideRateForm, RecordPaymentForm
 from .models import (
     AssociationSettings,
@@ -268,6 +269,15 @@ def dues_history_table(member) -> str:
     )
 
 
+class MemberChangeList(ChangeList):
+    """The member list opens a member's fiche (reading); "Modifier" on the fiche opens the change form."""
+
+    def url_for_result(self, result):
+        if self.is_popup:
+            return super().url_for_result(result)
+        return admin_fiche.fiche_url(result.pk)
+
+
 @admin.register(Member)
 class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
     resource_classes = [MemberResource]
@@ -355,6 +365,7 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
     ]
 
     change_list_template = "admin/members/member/change_list.html"
+    change_form_template = "admin/members/member/change_form.html"
 
     @admin.display(description=_("promo"), ordering="entry_year")
     def promo(self, obj):
@@ -374,12 +385,27 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
     def get_urls(self):
         return [
             path(
+                "<path:object_id>/fiche/",
+                self.admin_site.admin_view(self.fiche_view),
+                name="members_member_fiche",
+            ),
+            path(
                 "radiation-annuelle/",
                 self.admin_site.admin_view(self.strike_off_unpaid_view),
                 name="members_member_strike_off_unpaid",
             ),
             *super().get_urls(),
         ]
+
+    def fiche_view(self, request, object_id):
+        return admin_fiche.fiche_view(self, request, object_id)
+
+    def get_changelist(self, request, **kwargs):
+        return MemberChangeList
+
+    def response_post_save_change(self, request, obj):
+        """After "Enregistrer", back to the member's fiche (where staff came from), not to the list."""
+        return redirect(admin_fiche.fiche_url(obj.pk))
 
     def strike_off_unpaid_view(self, request):
         """The yearly striking-off, on demand: shows how many members it would strike off, then does it."""
