@@ -271,11 +271,28 @@ def export_members_resource() -> dict:
 # --------------------------------------------------------------------------------------------- reminders
 
 
-def reminder_step() -> dict:
-    """Plans and queues one dues reminder step (rule members.unpaid_this_year) for ~20,000 members.
+def _reminder_candidates(year: int) -> list[tuple[str, str, dict]]:
+    """(rule, e-mail template, params) of the dues campaign's real steps, from small audiences to large ones.
 
-    The audience is sized by the step's year (and a campus when needed) so that it is close to the
-    target; the run happens in a transaction rolled back at the end (no e-mail leaves, nothing stays).
+    The yearly reminder (`members.unpaid_this_year`) reaches those who paid in the last three years and not
+    yet this year: about 9,000 people in the large data set. The win-back e-mail to the struck-off
+    (`members.struck_off_recent`, struck off for at most N years) is the campaign's largest step.
+    """
+    candidates = [
+        ("members.unpaid_this_year", "members/dues_reminder", {"year": y}) for y in range(year, year - 12, -1)
+    ]
+    candidates += [
+        ("members.struck_off_recent", "members/dues_winback", {"year": year, "years": n}) for n in range(1, 31)
+    ]
+    return candidates
+
+
+def reminder_step() -> dict:
+    """Plans and queues one dues reminder step for ~20,000 members (issue 8).
+
+    Among the dues campaign's rules and parameters (or only BENCH_REMINDER_RULE's), the step whose audience is
+    closest to the target is planned; the run happens in a transaction rolled back at the end (no e-mail
+    leaves, nothing stays).
     """
     from django.db import transaction
     from django.utils import timezone
@@ -285,26 +302,30 @@ def reminder_step() -> dict:
     from soce.lib.reminders.services import step_audience_count, step_ensure, step_run
 
     target = _int_env("BENCH_REMINDER_MEMBERS", 20_000)
-    rule = os.environ.get("BENCH_REMINDER_RULE", "members.unpaid_this_year")
+    only_rule = os.environ.get("BENCH_REMINDER_RULE")
     today = timezone.localdate()
     outcome: dict = {}
     try:
         with transaction.atomic():
             step, count = None, 0
-            # The year whose audience is closest to the target (the current year first).
-            for year in range(today.year, today.year - 12, -1):
+            for index, (rule, template, params) in enumerate(_reminder_candidates(today.year)):
+                if only_rule and rule != only_rule:
+                    continue
                 candidate = step_ensure(
-                    code=f"bench-{rule}-{year}",
-                    name=f"Banc d'essai {year}",
+                    code=f"bench-{index}",
+                    name=f"Banc d'essai {rule} {params}",
                     rule=rule,
-                    template="members/dues_reminder",
+                    template=template,
                     send_on=today,
-                    params={"year": year},
+                    params=params,
                     campaign="bench",
                 )
                 n = step_audience_count(step=candidate, today=today)
                 if step is None or abs(n - target) < abs(count - target):
                     step, count = candidate, n
+                if n > target * 1.2:  # audiences grow with N: no need to look further
+                    break
+            rule = step.rule
             started = time.perf_counter()
             result = step_run(step=step)
             seconds = round(time.perf_counter() - started, 2)
