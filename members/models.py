@@ -276,6 +276,26 @@ class Member(models.Model):
             models.Index(fields=["country"], name="member_country_idx"),
             models.Index(fields=["employer"], name="member_employer_idx"),
             models.Index(Lower("email"), name="member_email_ci_idx"),
+            # The members the directory lists (members.directory.directory_listed, less the up-to-date rule,
+            # which depends on the year): their names in order, for the first pages of a search, read from
+            # the index alone…
+            models.Index(
+                fields=["last_name", "first_name", "id"],
+                include=["paid_through_year", "lifetime_since"],
+                condition=Q(directory_consent_at__isnull=False, status=Lifecycle.ACTIVE, anonymised_at__isnull=True),
+                name="member_listed_name_idx",
+            ),
+            # …and by id, those of them who may be up to date (paid once, or for life), for counting a group's
+            # listed members by a merge with its memberships, in id order. Without the names: an index holding
+            # them would be scanned whole by the name search (UPPER(name) LIKE 'MART%' on every row) instead
+            # of the prefix indexes of migration 0003.
+            models.Index(
+                fields=["id"],
+                include=["paid_through_year", "lifetime_since"],
+                condition=Q(directory_consent_at__isnull=False, status=Lifecycle.ACTIVE, anonymised_at__isnull=True)
+                & (Q(paid_through_year__isnull=False) | Q(lifetime_since__isnull=False)),
+                name="member_listed_payer_idx",
+            ),
         ]
         constraints = [
             status_constraint(Lifecycle, "member_status_valid"),
@@ -363,6 +383,8 @@ class GroupMembership(models.Model):
         indexes = [
             models.Index(fields=["group", "role"], name="gm_group_role_idx"),
             models.Index(fields=["member", "group"], name="gm_member_group_idx"),
+            # A group's members in id order with their dates, from the index alone (directory by group).
+            models.Index(fields=["group", "member"], include=["starts_on", "ends_on"], name="gm_group_member_idx"),
         ]
         constraints = [
             status_constraint(GroupRole, "gm_role_valid", field="role"),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from soce.lib import ratelimit
-from soce.lib.pagination import CappedCountPaginator
+from soce.lib.pagination import CappedKeysFirstPaginator
 
 from . import directory as dir_selectors
 from . import selectors
@@ -58,7 +58,7 @@ def directory(request):
             filters=dir_selectors.DirectoryFilters.from_form(form.cleaned_data),
             requires_up_to_date=requires_up_to_date,
         )
-        page = CappedCountPaginator(results, dir_selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+        page = CappedKeysFirstPaginator(results, dir_selectors.PAGE_SIZE).get_page(request.GET.get("page"))
         cards = dir_selectors.cards_for(page.object_list)
     return render(
         request,

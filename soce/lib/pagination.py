@@ -25,14 +25,19 @@ class CappedCountPaginator(Paginator):
     """Counts at most `cap` rows (COUNT over a LIMITed subquery): pages beyond the cap are not offered.
 
     For searches that may match thousands of rows where nobody pages that far (and should not:
-    scraping), it avoids counting the whole match on every page.
+    scraping), it avoids counting the whole match on every page. The count ignores the ordering (the
+    number of rows under the cap does not depend on it), so the database need not sort what it counts;
+    a DISTINCT queryset keeps it, as Django may add the ordering's columns to what is DISTINCT.
     """
 
     cap = 1000
 
     @cached_property
     def count(self):
-        return self.object_list[: self.cap + 1].count()
+        qs = self.object_list
+        if hasattr(qs, "query") and not qs.query.distinct:
+            qs = qs.order_by()
+        return qs[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:
@@ -57,3 +62,27 @@ class KeysFirstPaginator(Paginator):
     def __init__(self, object_list, *args, **kwargs):
         self._full = object_list
         super().__init__(object_list.values_list("pk", flat=True), *args, **kwargs)
+
+
+class CappedKeysFirstPaginator(CappedCountPaginator):
+    """A capped count, and each page read in one query whose subquery picks the page's keys on the keys alone.
+
+    `WHERE pk IN (SELECT pk … ORDER BY … LIMIT n OFFSET k)`: choosing the page may walk an index-only
+    scan through thousands of rows, and only the page's rows are read in full with their joins. In a
+    single query PostgreSQL reads every walked row from the table (KeysFirstPaginator does the same in two).
+
+    When every row fits on the first page, the query has no LIMIT: a LIMIT as small as the count lets the
+    planner, which expects more matches than there are, walk an index in order for the last one.
+    """
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        qs = self.object_list
+        if bottom == 0 and top == self.count and not self.capped:
+            return self._get_page(qs, number, self)
+        keys = qs.values("pk")[bottom:top]
+        return self._get_page(qs.filter(pk__in=keys), number, self)
