@@ -148,3 +148,30 @@ def _form_data(page: str) -> dict:
 
 def _form_errors(response) -> str:
     return " | ".join(re.findall(r'class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.S))[:2000]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_staff_go_from_the_list_to_the_fiche_edit_and_come_back_in_the_browser(page):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import decrypt
+
+    from conftest import browser_login
+
+    user = staff_user_with(roles.SECRETARIAT, "secretariat@exemple.fr")
+    secret = decrypt(Authenticator.objects.get(user=user, type="totp").data["secret"])
+    member = MemberFactory(first_name="Léa", last_name="Navigatrice", city="Metz")
+    browser_login(page, user.email, totp_secret=secret, next_url="/admin/members/member/?q=Navigatrice")
+    page.wait_for_url("**/admin/members/member/?q=Navigatrice")
+    page.get_by_role("link", name="Navigatrice").click()
+    fiche = re.compile(rf"/admin/members/member/{member.pk}/fiche/(\?.*)?$")  # the list's filters may follow
+    page.wait_for_url(fiche)
+    assert page.get_by_role("heading", name="Coordonnées").is_visible()
+    assert page.locator("main").get_by_text("Metz", exact=True).is_visible()
+    page.get_by_role("link", name="Modifier", exact=True).click()
+    page.wait_for_url(f"**/admin/members/member/{member.pk}/change/")
+    page.get_by_label("Ville").fill("Cluny")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    page.wait_for_url(fiche)
+    assert page.locator("main").get_by_text("Cluny", exact=True).is_visible()
+    assert Member.objects.get(pk=member.pk).city == "Cluny"
