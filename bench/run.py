@@ -411,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-load", action="store_true", help="skip the HTTP journeys")
     parser.add_argument("--no-seed", action="store_true", help="never seed, even an empty database")
-    parser.add_argument("--steps", help="comma-separated steps (default: all; 'none' for none)")
+    parser.add_argument("--steps", help="comma-separated steps (default: all but seed_large, 3-5 min; 'none' for none)")
     parser.add_argument("--journeys", help="comma-separated journey names (default: all)")
     parser.add_argument("--results-dir", default=str(RESULTS_DIR), help="where to write the reports")
     parser.add_argument(

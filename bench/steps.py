@@ -641,6 +641,68 @@ def _stop_workers(procs: list) -> None:
 
 # --------------------------------------------------------------------------------------------- plumbing
 
+# --------------------------------------------------------------------------------------------- seeding
+
+
+def seed_large() -> dict:
+    """`seed_demo --scale large` into a throw-away database: its time and the seeding process's peak memory.
+
+    The database is DATABASE_URL's name + `_seed`, created, migrated, seeded by `bench.seed` (the same
+    seeders, generators and batches as seed_demo) in a child process, then dropped. Opt-in
+    (`--steps seed_large`): it takes about 3 to 5 minutes.
+    """
+    from psycopg2 import sql
+    from psycopg2.extensions import parse_dsn
+
+    base_url = os.environ["DATABASE_URL"]
+    params = parse_dsn(base_url.replace("postgres://", "postgresql://", 1))
+    name = f"{params['dbname']}_seed"
+    url = base_url.rsplit("/", 1)[0] + "/" + name
+
+    def admin_sql(statement) -> None:
+        import psycopg2
+
+        conn = psycopg2.connect(**{**params, "dbname": "postgres"})
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute(statement)
+        conn.close()
+
+    admin_sql(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    admin_sql(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    env = {**os.environ, "DATABASE_URL": url}
+    root = Path(__file__).resolve().parent.parent
+    try:
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"], cwd=root, env=env, check=True, capture_output=True
+        )
+        started = time.perf_counter()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bench.seed", "--scale", "large"], cwd=root, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        stdout, stderr = proc.communicate()
+        seconds = round(time.perf_counter() - started, 1)
+        # The largest of this step's finished children: `migrate` (small) and the seeding process.
+        peak_mb = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+        seeders = json.loads(stdout.strip().splitlines()[-1])["seeders"]
+    finally:
+        admin_sql(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    ok = proc.returncode == 0 and all(r.get("ok") for r in seeders.values())
+    per_seeder = ", ".join(f"{k} {v.get('seconds', '?')} s" for k, v in seeders.items())
+    return {
+        "name": "seed_large",
+        "summary": f"seed_demo --scale large: {seconds} s, peak {peak_mb} MB ({per_seeder})"
+        + ("" if ok else "; a seeder failed"),
+        "seconds": seconds,
+        "peak_memory_mb": peak_mb,
+        "memory_measure": "ru_maxrss of the seeding process (RUSAGE_CHILDREN)",
+        "target": "< 10 min and < 2 GB",
+        "met": ok and seconds < 600 and peak_mb < 2048,
+        "details": {"seeders": seeders, "database": name, **({} if ok else {"stderr": stderr[-2000:]})},
+    }
+
+
 STEPS = {
     "import_members": import_members,
     "export_members": export_members,
@@ -648,6 +710,7 @@ STEPS = {
     "charter_pdfs": charter_pdfs,
     "tax_receipts_job": tax_receipts_job,
     "reminder_throughput": reminder_throughput,
+    "seed_large": seed_large,
 }
 INTERNAL = {
     "discover": discover,
