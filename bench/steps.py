@@ -652,18 +652,15 @@ def seed_large() -> dict:
     (`--steps seed_large`): it takes about 3 to 5 minutes.
     """
     from psycopg2 import sql
-    from psycopg2.extensions import parse_dsn
+
+    from .run import _connect  # the bench's own connection to the server's `postgres` database
 
     base_url = os.environ["DATABASE_URL"]
-    params = parse_dsn(base_url.replace("postgres://", "postgresql://", 1))
-    name = f"{params['dbname']}_seed"
+    name = base_url.rsplit("/", 1)[1].split("?")[0] + "_seed"
     url = base_url.rsplit("/", 1)[0] + "/" + name
 
     def admin_sql(statement) -> None:
-        import psycopg2
-
-        conn = psycopg2.connect(**{**params, "dbname": "postgres"})
-        conn.autocommit = True
+        conn = _connect(os.environ, dbname="postgres")
         with conn.cursor() as cursor:
             cursor.execute(statement)
         conn.close()

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ExportActionMixin, ExportMixin, ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -22,7 +22,6 @@ from soce.lib.admin_utils import action_form, reason_action
 from soce.lib.audit import audit_log
 from soce.lib.emails import email_queue
 from soce.lib.exceptions import BusinessError
-from soce.lib.money import format_eur
 from soce.lib.pagination import EstimatedCountPaginator
 
 from . import admin_fiche, services, tokens
@@ -203,72 +202,6 @@ class ReducedRateGrantInline(admin.TabularInline):
     fields = ("reduction", "from_year", "to_year", "note")
 
 
-def dues_history_table(member) -> str:
-    """The member's cotisations as one read-only table (newest first), each linked to its page.
-
-    A table, not an inline: an inline of read-only rows builds a form per year and renders each cell through
-    the admin's field machinery, the most expensive part of the member page at twelve years of dues."""
-    rows = member.cotisations.order_by("-year").only(
-        "pk",
-        "member_id",
-        "year",
-        "rate_label",
-        "amount_due_eur",
-        "gift_eur",
-        "paid_eur",
-        "status",
-        "transfer_reference",
-    )
-    body = format_html_join(
-        "\n",
-        "<tr><td>{}</td><td>{}</td><td class='text-end'>{}</td><td class='text-end'>{}</td>"
-        "<td class='text-end'>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        (
-            (
-                c.year,
-                c.rate_label,
-                format_eur(c.amount_due_eur),
-                format_eur(c.gift_eur),
-                format_eur(c.paid_eur),
-                c.get_status_display(),
-                c.transfer_reference or "—",
-                format_html(
-                    '<a href="{}">{}</a>',
-                    reverse("admin:members_cotisation_change", args=[c.pk]),
-                    _("voir / enregistrer un paiement"),
-                ),
-            )
-            for c in rows
-        ),
-    )
-    if not body:
-        return format_html("<p>{}</p>", _("Aucune cotisation."))
-    headers = format_html_join(
-        "",
-        '<th scope="col">{}</th>',
-        (
-            (h,)
-            for h in (
-                _("année"),
-                _("tarif"),
-                _("dû"),
-                _("don"),
-                _("payé"),
-                _("état"),
-                _("référence de virement"),
-                _("paiements"),
-            )
-        ),
-    )
-    return format_html(
-        '<table class="dues-history"><caption class="visually-hidden">{}</caption><thead><tr>{}</tr></thead>'
-        "<tbody>{}</tbody></table>",
-        _("Cotisations du membre, de la plus récente à la plus ancienne"),
-        headers,
-        body,
-    )
-
-
 class MemberChangeList(ChangeList):
     """The member list opens a member's fiche (reading); "Modifier" on the fiche opens the change form."""
 
@@ -373,7 +306,7 @@ class MemberAdmin(ImportExportMixin, ExportActionMixin, SimpleHistoryAdmin):
 
     @admin.display(description=_("historique des cotisations"))
     def dues_history(self, obj):
-        return dues_history_table(obj) if obj and obj.pk else "—"
+        return admin_fiche.dues_history_table(obj) if obj and obj.pk else "—"
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)

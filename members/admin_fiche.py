@@ -6,6 +6,8 @@ read from one row and its few related rows, with no form machinery: the change f
 field and three inline formsets, about 45 ms of CPU per page at our field count; a page of reading does not
 need them (issue 8: detail pages at 100 requests/s).
 
+The dues history table is written here once, for the fiche and for the change form.
+
 Who sees what is the change form's rule: the member's view permission for the page, `members.view_cotisation`
 for the dues history; an unknown id is a 404.
 """
@@ -20,8 +22,10 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html, linebreaks
+from django.utils.html import format_html, format_html_join, linebreaks
 from django.utils.translation import gettext_lazy as _
+
+from soce.lib.money import format_eur
 
 from .forms_profile import country_name
 from .models import Member, User
@@ -117,6 +121,72 @@ PARTNER_UNUSED = tuple(
 )
 
 
+def dues_history_table(member) -> str:
+    """The member's cotisations as one read-only table (newest first), each linked to its page.
+
+    A table, not an inline: an inline of read-only rows builds a form per year and renders each cell through
+    the admin's field machinery, the most expensive part of the member page at twelve years of dues."""
+    rows = member.cotisations.order_by("-year").only(
+        "pk",
+        "member_id",
+        "year",
+        "rate_label",
+        "amount_due_eur",
+        "gift_eur",
+        "paid_eur",
+        "status",
+        "transfer_reference",
+    )
+    body = format_html_join(
+        "\n",
+        "<tr><td>{}</td><td>{}</td><td class='text-end'>{}</td><td class='text-end'>{}</td>"
+        "<td class='text-end'>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                c.year,
+                c.rate_label,
+                format_eur(c.amount_due_eur),
+                format_eur(c.gift_eur),
+                format_eur(c.paid_eur),
+                c.get_status_display(),
+                c.transfer_reference or "—",
+                format_html(
+                    '<a href="{}">{}</a>',
+                    reverse("admin:members_cotisation_change", args=[c.pk]),
+                    _("voir / enregistrer un paiement"),
+                ),
+            )
+            for c in rows
+        ),
+    )
+    if not body:
+        return format_html("<p>{}</p>", _("Aucune cotisation."))
+    headers = format_html_join(
+        "",
+        '<th scope="col">{}</th>',
+        (
+            (h,)
+            for h in (
+                _("année"),
+                _("tarif"),
+                _("dû"),
+                _("don"),
+                _("payé"),
+                _("état"),
+                _("référence de virement"),
+                _("paiements"),
+            )
+        ),
+    )
+    return format_html(
+        '<table class="dues-history"><caption class="visually-hidden">{}</caption><thead><tr>{}</tr></thead>'
+        "<tbody>{}</tbody></table>",
+        _("Cotisations du membre, de la plus récente à la plus ancienne"),
+        headers,
+        body,
+    )
+
+
 def fiche_view(model_admin, request, object_id):
     """GET /admin/members/member/<id>/fiche/ (admin site: staff with the second factor)."""
     try:
@@ -135,23 +205,8 @@ def fiche_view(model_admin, request, object_id):
     if not model_admin.has_view_permission(request, member):
         raise PermissionDenied
     user = request.user
-    memberships = list(
-        member.group_memberships.select_related("group").order_by("-ends_on", "group__name", "pk")
-        if user.has_perm("members.view_groupmembership")
-        else []
-    )
-    today = timezone.localdate()
-    groups = [
-        {
-            "membership": m,
-            "current": m.starts_on <= today and (m.ends_on is None or m.ends_on >= today),
-        }
-        for m in memberships
-    ]
-    from .admin import dues_history_table  # the table the change form shows (same rows, same links)
-
-    can_see_dues = user.has_perm("members.view_cotisation")
-    year = today.year
+    show_groups = user.has_perm("members.view_groupmembership")
+    year = timezone.localdate().year
     context = {
         **admin_context(model_admin.admin_site, request),
         "opts": Member._meta,
@@ -160,12 +215,14 @@ def fiche_view(model_admin, request, object_id):
         "member": member,
         "original": member,
         "sections": sections(member, model_admin.fieldsets),
-        "groups": groups,
-        "show_groups": user.has_perm("members.view_groupmembership"),
+        "memberships": list(member.group_memberships.select_related("group").order_by("-ends_on", "group__name", "pk"))
+        if show_groups
+        else [],
+        "show_groups": show_groups,
         "grants": list(member.reduced_rates.order_by("-from_year", "pk"))
         if user.has_perm("members.view_reducedrategrant")
         else None,
-        "dues_history": dues_history_table(member) if can_see_dues else None,
+        "dues_history": dues_history_table(member) if user.has_perm("members.view_cotisation") else None,
         "up_to_date": member.is_up_to_date(year),
         "year": year,
         "can_change": model_admin.has_change_permission(request, member),

@@ -25,7 +25,7 @@ from django.utils import timezone
 from soce.lib.audit import audit_log
 
 from .forms_profile import country_name
-from .models import AssociationSettings, Campus, Group, GroupMembership, Lifecycle, Member, Visibility
+from .models import DIRECTORY_LISTED, AssociationSettings, Campus, Group, GroupMembership, Lifecycle, Member, Visibility
 from .promo import Promo
 
 PAGE_SIZE = 25
@@ -88,7 +88,7 @@ def _up_to_date_q(year: int) -> Q:
 
 def directory_listed(*, requires_up_to_date: bool, on: date | None = None) -> QuerySet[Member]:
     """Everyone who appears in the directory today."""
-    qs = Member.objects.filter(directory_consent_at__isnull=False, status=Lifecycle.ACTIVE, anonymised_at__isnull=True)
+    qs = Member.objects.filter(DIRECTORY_LISTED)
     if requires_up_to_date:
         qs = qs.filter(_up_to_date_q((on or timezone.localdate()).year))
     return qs

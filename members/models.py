@@ -167,6 +167,11 @@ class Visibility(models.TextChoices):
     NOBODY = "nobody", _("Visible de personne")
 
 
+# Who the directory lists (members.directory.directory_listed), less the up-to-date rule, which depends on the
+# year; also the condition of the listed members' partial indexes below.
+DIRECTORY_LISTED = Q(directory_consent_at__isnull=False, status=Lifecycle.ACTIVE, anonymised_at__isnull=True)
+
+
 class Member(models.Model):
     """A person known to the association: Gadzarts, student, associate…"""
 
@@ -282,7 +287,7 @@ class Member(models.Model):
             models.Index(
                 fields=["last_name", "first_name", "id"],
                 include=["paid_through_year", "lifetime_since"],
-                condition=Q(directory_consent_at__isnull=False, status=Lifecycle.ACTIVE, anonymised_at__isnull=True),
+                condition=DIRECTORY_LISTED,
                 name="member_listed_name_idx",
             ),
             # …and by id, those of them who may be up to date (paid once, or for life), for counting a group's
@@ -292,8 +297,7 @@ class Member(models.Model):
             models.Index(
                 fields=["id"],
                 include=["paid_through_year", "lifetime_since"],
-                condition=Q(directory_consent_at__isnull=False, status=Lifecycle.ACTIVE, anonymised_at__isnull=True)
-                & (Q(paid_through_year__isnull=False) | Q(lifetime_since__isnull=False)),
+                condition=DIRECTORY_LISTED & (Q(paid_through_year__isnull=False) | Q(lifetime_since__isnull=False)),
                 name="member_listed_payer_idx",
             ),
         ]
